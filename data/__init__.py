@@ -1,0 +1,1 @@
+"""The knowledge as data: graph, lexicons, templates, sample mail (no code)."""

@@ -1,0 +1,1 @@
+"""Mail in: sources (IMAP, Maildir), parsing and normalisation."""

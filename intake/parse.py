@@ -1,0 +1,1 @@
+"""STUB — being written. Interface: parse_message(data: bytes) -> InboundMail (raises MailParseError)."""

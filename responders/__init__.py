@@ -1,0 +1,1 @@
+"""Acting on decisions: replies, escalations, approved resets."""

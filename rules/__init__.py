@@ -1,0 +1,1 @@
+"""Facts out of the text, the knowledge graph, and the decision with its reasons."""

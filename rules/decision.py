@@ -1,0 +1,50 @@
+"""The decision the rules hand to the responders, with its reasons."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCENARIOS = ("sspr", "security_info", "forgot_username", "admin_reset",
+             "new_admin_account", "support", "auto_reply", "out_of_scope")
+ACTIONS = ("reply", "approval_requested", "escalate", "ignore")
+
+
+@dataclass(frozen=True)
+class FiredRule:
+    """A rule that fired, named as in the knowledge graph, with its human description."""
+
+    name: str
+    description: str
+
+
+@dataclass
+class Draft:
+    """A reply's text, rendered from the templates; headers are the responders' business."""
+
+    subject: str
+    text: str
+    html: str
+    template: str
+
+
+@dataclass
+class Decision:
+    """What the rules decided about one message, and why.
+
+    `facts` are the booleans and small strings the rules saw; `rules` the ones
+    that fired in order; `path` the graph nodes the chain walked through.
+    """
+
+    scenario: str
+    action: str
+    language: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    rules: list[FiredRule] = field(default_factory=list)
+    path: list[str] = field(default_factory=list)
+    reply: Draft | None = None
+    targets: list[str] = field(default_factory=list)   # accounts named for a reset
+    previous_scenario: str | None = None               # set for a follow-up in a thread
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
