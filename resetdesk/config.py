@@ -12,6 +12,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -98,14 +99,40 @@ SCHEMA: dict[str, dict[str, Setting]] = {
 }
 
 
-class Section(MappingProxyType):
+class Section(Mapping):
     """A read-only table of settings; keys also readable as attributes."""
 
+    # mappingproxy cannot be subclassed (TypeError at import): wrap one instead.
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]):
+        object.__setattr__(self, "_values", MappingProxyType(dict(values)))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):   # copy/pickle probe before _values exists
+            raise AttributeError(name)
         try:
-            return self[name]
+            return self._values[name]
         except KeyError:
             raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("configuration is read-only")
+
+    def __reduce__(self):
+        return (Section, (dict(self._values),))
+
+    def __repr__(self) -> str:
+        return f"Section({dict(self._values)!r})"
 
 
 @dataclass(frozen=True)
@@ -116,6 +143,8 @@ class Config:
     source: Path | None = None
 
     def __getattr__(self, name: str) -> Section:
+        if name.startswith("_") or name == "tables":   # copy/pickle probe before tables exists
+            raise AttributeError(name)
         try:
             return self.tables[name]
         except KeyError:
