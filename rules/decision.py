@@ -41,6 +41,7 @@ class Decision:
     language: str
     facts: dict[str, Any] = field(default_factory=dict)
     rules: list[FiredRule] = field(default_factory=list)
+    missed: list[FiredRule] = field(default_factory=list)   # tried before the one that fired, in order
     path: list[str] = field(default_factory=list)
     reply: Draft | None = None
     targets: list[str] = field(default_factory=list)   # accounts named for a reset

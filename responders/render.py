@@ -1,0 +1,92 @@
+"""Reply drafts rendered from data/templates with the graph's steps and links.
+
+The words live in template files and in graph.toml; this module only picks the
+template for the language and hands it the scenario. Templates are Jinja2:
+`reply.<lang>.txt.j2` and `reply.<lang>.html.j2` (autoescaped).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jinja2
+
+from ..errors import KnowledgeError
+from ..rules.decision import Decision, Draft
+from ..rules.graph import LANGUAGES, Graph, default_data_dir
+
+_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|sv|aw|antw|vs|fw|fwd)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def reply_subject(subject: str) -> str:
+    """'Re: ' once, however many Re:/SV:/AW: the original carried; no control characters."""
+    subject = _CONTROL.sub(" ", subject or "").strip()
+    bare = _REPLY_PREFIX.sub("", subject).strip()
+    return f"Re: {bare}" if bare else "Re: (no subject)"
+
+
+def greeting_name(display_name: str) -> str:
+    """The first name to greet: 'Hansen, Ola' -> 'Ola'; nothing for an address or a role."""
+    name = (display_name or "").strip().strip('"')
+    if "," in name:
+        name = name.split(",", 1)[1].strip()
+    first = name.split()[0] if name.split() else ""
+    if "@" in first or not first[:1].isalpha() or first.isupper() and len(first) > 3:
+        return ""
+    return first
+
+
+class Renderer:
+    """Renders Draft replies; one per process (templates are compiled once)."""
+
+    def __init__(self, graph: Graph, template_dir: str | Path | None = None):
+        self.graph = graph
+        directory = Path(template_dir) if template_dir else default_data_dir() / "templates"
+        loader = jinja2.FileSystemLoader(str(directory))
+        self.text_env = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined,
+                                           keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+        self.html_env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                                           trim_blocks=True, lstrip_blocks=True)
+        for language in LANGUAGES:
+            for suffix in ("txt", "html"):
+                name = f"reply.{language}.{suffix}.j2"
+                if not (directory / name).is_file():
+                    raise KnowledgeError(f"{directory}: template {name} is missing")
+
+    def context(self, decision: Decision, mail) -> dict:
+        language = decision.language if decision.language in LANGUAGES else "en"
+        scenario = self.graph.scenarios[decision.scenario]
+        resources = [
+            {"url": self.graph.resources[name].get("url", ""),
+             "label": self.graph.resources[name].get("label", {}).get(language, name)}
+            for name in scenario.resources
+        ]
+        return {
+            "scenario": scenario.name,
+            "action": decision.action,
+            "title": scenario.title.get(language, ""),
+            "steps": scenario.steps.get(language, []),
+            "note": scenario.note.get(language, ""),
+            "resources": resources,
+            "name": greeting_name(getattr(mail, "from_name", "") if mail is not None else ""),
+            "targets": decision.targets,
+            "followup": decision.previous_scenario is not None,
+            "previous": decision.previous_scenario or "",
+            "fallback": [rule.description for rule in decision.rules if not rule.name.startswith(("default-action", "settle"))],
+        }
+
+    def draft(self, decision: Decision, mail) -> Draft | None:
+        """The reply to the sender, or None where the scenario sends none (auto_reply, out_of_scope)."""
+        if decision.action == "ignore" or decision.scenario == "out_of_scope":
+            return None
+        language = decision.language if decision.language in LANGUAGES else "en"
+        context = self.context(decision, mail)
+        try:
+            text = self.text_env.get_template(f"reply.{language}.txt.j2").render(context)
+            html = self.html_env.get_template(f"reply.{language}.html.j2").render(context)
+        except jinja2.TemplateError as error:
+            raise KnowledgeError(f"template reply.{language}: {error}") from None
+        return Draft(subject=reply_subject(getattr(mail, "subject", "")), text=text, html=html,
+                     template=f"{decision.scenario}.{language}")

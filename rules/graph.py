@@ -1,0 +1,245 @@
+"""The knowledge graph: loaded from data/graph.toml, checked, drawn.
+
+The graph is the single source of the rules: `Graph.rules` are the edges the
+engine compiles into durable-rules, and the same edges are what `resetdesk
+graph` draws. Nothing about scenarios is written twice in code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import KnowledgeError
+from .decision import ACTIONS, SCENARIOS
+
+START = "start"
+PREVIOUS = "@previous"
+LANGUAGES = ("en", "nb")
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A rule: leave `source` for `target` when all of `when` hold and none of `unless`."""
+
+    name: str
+    source: str
+    target: str
+    when: tuple[str, ...]
+    unless: tuple[str, ...]
+    description: str
+    consumes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    """An exception to a scenario's default action."""
+
+    name: str
+    scenario: str
+    when: tuple[str, ...]
+    unless: tuple[str, ...]
+    action: str
+    description: str
+
+
+@dataclass
+class Scenario:
+    name: str
+    action: str
+    title: dict[str, str]
+    steps: dict[str, list[str]] = field(default_factory=dict)
+    note: dict[str, str] = field(default_factory=dict)
+    resources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Graph:
+    scenarios: dict[str, Scenario]
+    resources: dict[str, dict[str, Any]]
+    facts: dict[str, dict[str, str]]
+    rules: list[Edge]
+    actions: list[ActionRule]
+    source: str = ""
+
+    def rules_from(self, node: str) -> list[Edge]:
+        return [edge for edge in self.rules if edge.source == node]
+
+    def describe(self, name: str) -> str:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule.description
+        for rule in self.actions:
+            if rule.name == name:
+                return rule.description
+        if name.startswith("settle:"):
+            return f"No rule leads on from {name[7:]}: that is the scenario."
+        if name.startswith("default-action:"):
+            scenario = self.scenarios[name.split(":", 1)[1]]
+            return f"The default action for {scenario.name} is {scenario.action}."
+        return ""
+
+
+def default_data_dir() -> Path:
+    return Path(str(resources.files("resetdesk.data")))
+
+
+def load_graph(path: str | Path | None = None) -> Graph:
+    """Load and check the graph; every inconsistency is a KnowledgeError naming its place."""
+    path = Path(path) if path else default_data_dir() / "graph.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise KnowledgeError(f"{path}: {error}") from None
+    try:
+        graph = _build(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise KnowledgeError(f"{path}: malformed entry: {error!r}") from None
+    graph.source = str(path)
+    check_graph(graph)
+    return graph
+
+
+def _words(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value or ())
+
+
+def _build(data: dict[str, Any]) -> Graph:
+    scenarios = {}
+    for name, entry in data.get("scenarios", {}).items():
+        scenarios[name] = Scenario(
+            name=name,
+            action=entry["action"],
+            title=dict(entry.get("title", {})),
+            steps={lang: list(steps) for lang, steps in entry.get("steps", {}).items()},
+            note=dict(entry.get("note", {})),
+            resources=list(entry.get("resources", [])),
+        )
+    rules = [
+        Edge(r["name"], r["from"], r["to"], _words(r.get("when")), _words(r.get("unless")), r["description"],
+             _words(r.get("consumes")))
+        for r in data.get("rules", [])
+    ]
+    actions = [
+        ActionRule(a["name"], a["scenario"], _words(a.get("when")), _words(a.get("unless")), a["action"], a["description"])
+        for a in data.get("actions", [])
+    ]
+    return Graph(scenarios, dict(data.get("resources", {})), dict(data.get("facts", {})), rules, actions)
+
+
+def check_graph(graph: Graph) -> None:
+    problems = []
+    missing = set(SCENARIOS) - set(graph.scenarios)
+    if missing:
+        problems.append(f"scenarios missing: {', '.join(sorted(missing))}")
+    for name, scenario in graph.scenarios.items():
+        if name not in SCENARIOS:
+            problems.append(f"scenarios.{name}: not one of the contract's scenarios")
+        if scenario.action not in ACTIONS:
+            problems.append(f"scenarios.{name}.action: {scenario.action!r} is not one of {', '.join(ACTIONS)}")
+        for resource in scenario.resources:
+            if resource not in graph.resources:
+                problems.append(f"scenarios.{name}.resources: unknown resource {resource!r}")
+        for lang in LANGUAGES:
+            if lang not in scenario.title:
+                problems.append(f"scenarios.{name}.title.{lang}: missing")
+    seen = set()
+    for rule in list(graph.rules) + list(graph.actions):
+        if rule.name in seen:
+            problems.append(f"rule {rule.name!r}: name used twice")
+        seen.add(rule.name)
+        for fact in rule.when + rule.unless + getattr(rule, "consumes", ()):
+            if fact not in graph.facts:
+                problems.append(f"rule {rule.name!r}: unknown fact {fact!r}")
+    for edge in graph.rules:
+        if edge.source != START and edge.source not in graph.scenarios:
+            problems.append(f"rule {edge.name!r}: unknown node {edge.source!r} in from")
+        if edge.target != PREVIOUS and edge.target not in graph.scenarios:
+            problems.append(f"rule {edge.name!r}: unknown node {edge.target!r} in to")
+        if edge.target == PREVIOUS and edge.source != START:
+            problems.append(f"rule {edge.name!r}: {PREVIOUS} is only an entry")
+    for action in graph.actions:
+        if action.scenario not in graph.scenarios:
+            problems.append(f"action {action.name!r}: unknown scenario {action.scenario!r}")
+        if action.action not in ACTIONS:
+            problems.append(f"action {action.name!r}: unknown action {action.action!r}")
+    if not any(edge.source == START and not edge.when and not edge.unless for edge in graph.rules):
+        problems.append("no unconditional rule from start: some mail would have no scenario")
+    cycle = _find_cycle(graph)
+    if cycle:
+        problems.append("the rules form a cycle: " + " -> ".join(cycle))
+    if problems:
+        raise KnowledgeError("knowledge graph: " + "; ".join(problems))
+
+
+def _find_cycle(graph: Graph) -> list[str] | None:
+    """The walk must end: fallback edges between scenarios may not loop."""
+    successors: dict[str, set[str]] = {}
+    for edge in graph.rules:
+        if edge.source != START:
+            successors.setdefault(edge.source, set()).add(edge.target)
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> list[str] | None:
+        state[node] = 1
+        for nxt in sorted(successors.get(node, ())):
+            if state.get(nxt) == 1:
+                return trail + [node, nxt]
+            if state.get(nxt) is None:
+                found = visit(nxt, trail + [node])
+                if found:
+                    return found
+        state[node] = 2
+        return None
+
+    for node in sorted(successors):
+        if node not in state:
+            found = visit(node, [])
+            if found:
+                return found
+    return None
+
+
+def _condition_label(when: tuple[str, ...], unless: tuple[str, ...]) -> str:
+    parts = list(when) + [f"not {fact}" for fact in unless]
+    return " and ".join(parts) if parts else "otherwise"
+
+
+def to_mermaid(graph: Graph) -> str:
+    lines = ["flowchart TD", f"    {START}([mail arrives])"]
+    for name, scenario in graph.scenarios.items():
+        lines.append(f'    {name}["{name}<br/>{scenario.title["en"]}<br/><i>{scenario.action}</i>"]')
+    lines.append("    previous{{scenario of our earlier reply}}")
+    for edge in graph.rules:
+        target = "previous" if edge.target == PREVIOUS else edge.target
+        label = _condition_label(edge.when, edge.unless).replace('"', "'")
+        lines.append(f'    {edge.source} -->|"{edge.name}: {label}"| {target}')
+    for action in graph.actions:
+        label = _condition_label(action.when, action.unless)
+        lines.append(f'    {action.scenario} -.->|"{action.name}: {label}"| {action.scenario}_{action.action}(["{action.action}"])')
+    return "\n".join(lines) + "\n"
+
+
+def to_dot(graph: Graph) -> str:
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ["digraph resetdesk {", "  rankdir=TB;", "  node [shape=box, fontname=Helvetica];",
+             f"  {START} [shape=oval, label={quote('mail arrives')}];",
+             f"  previous [shape=hexagon, label={quote('scenario of our earlier reply')}];"]
+    for name, scenario in graph.scenarios.items():
+        lines.append(f"  {name} [label={quote(name + chr(10) + scenario.title['en'] + chr(10) + '(' + scenario.action + ')')}];")
+    for edge in graph.rules:
+        target = "previous" if edge.target == PREVIOUS else edge.target
+        lines.append(f"  {edge.source} -> {target} [label={quote(edge.name + ': ' + _condition_label(edge.when, edge.unless))}];")
+    for action in graph.actions:
+        node = f"{action.scenario}_{action.action}"
+        lines.append(f"  {node} [shape=oval, label={quote(action.action)}];")
+        lines.append(f"  {action.scenario} -> {node} [style=dashed, label={quote(action.name + ': ' + _condition_label(action.when, action.unless))}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
