@@ -96,7 +96,9 @@ def load_graph(path: str | Path | None = None) -> Graph:
         raise KnowledgeError(f"{path}: {error}") from None
     try:
         graph = _build(data)
-    except (KeyError, TypeError, ValueError) as error:
+    except KnowledgeError as error:
+        raise KnowledgeError(f"{path}: {error}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise KnowledgeError(f"{path}: malformed entry: {error!r}") from None
     graph.source = str(path)
     check_graph(graph)
@@ -109,7 +111,19 @@ def _words(value: Any) -> tuple[str, ...]:
     return tuple(value or ())
 
 
+def _require(entry: dict, keys: tuple[str, ...], where: str) -> None:
+    for key in keys:
+        if key not in entry:
+            raise KnowledgeError(f"{where}: missing key {key!r}")
+
+
 def _build(data: dict[str, Any]) -> Graph:
+    for index, rule in enumerate(data.get("rules", [])):
+        _require(rule, ("name", "from", "to", "description"), f"rules[{rule.get('name', index)}]")
+    for index, rule in enumerate(data.get("actions", [])):
+        _require(rule, ("name", "scenario", "action", "description"), f"actions[{rule.get('name', index)}]")
+    for name, entry in data.get("scenarios", {}).items():
+        _require(entry, ("action", "title"), f"scenarios.{name}")
     scenarios = {}
     for name, entry in data.get("scenarios", {}).items():
         scenarios[name] = Scenario(
