@@ -1,0 +1,958 @@
+"""Real servers for tests, started by the tests themselves.
+
+- `DovecotServer`: a private Dovecot 2.3 (IMAP, Maildir) on loopback with a
+  plain/STARTTLS port, an implicit-TLS port, passwd-file users and XOAUTH2
+  checked by introspection against `IdentityServer`.
+- `SmtpServer`: an aiosmtpd server on loopback that records what it receives.
+- `IdentityServer`: an HTTPS stand-in for Entra ID (OpenID configuration,
+  client-credentials token endpoint, token introspection for Dovecot) and for
+  Microsoft Graph (a table of routes that tests may extend).
+
+Nothing here skips or fails a test: servers raise `ServerStartError`, and the
+fixtures in conftest.py decide whether that is a skip or a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import http.server
+import json
+import os
+import pwd
+import grp
+import re
+import secrets
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+IMAP_SCOPE = "https://outlook.office365.com/.default"
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+
+
+class ServerStartError(RuntimeError):
+    """A test server could not be started (missing binary, bad config, port race)."""
+
+
+def free_port() -> int:
+    """A loopback TCP port that was free a moment ago (the caller binds it soon)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.005) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+class TlsMaterial:
+    """A throwaway CA (trustme) and one server certificate for 127.0.0.1/localhost, as files."""
+
+    def __init__(self, directory: Path):
+        import trustme
+
+        directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(0o755)  # Dovecot's auth process (unprivileged) reads ca.pem for introspection
+        self.ca = trustme.CA()
+        self.server_cert = self.ca.issue_cert("127.0.0.1", "localhost")
+        self.ca_file = directory / "ca.pem"
+        self.cert_file = directory / "server-cert.pem"
+        self.key_file = directory / "server-key.pem"
+        self.ca.cert_pem.write_to_path(str(self.ca_file))
+        # The full chain, so clients that only know the CA can build the path.
+        with self.cert_file.open("wb") as handle:
+            for pem in self.server_cert.cert_chain_pems:
+                handle.write(pem.bytes())
+        self.server_cert.private_key_pem.write_to_path(str(self.key_file))
+        for path in (self.ca_file, self.cert_file, self.key_file):
+            path.chmod(0o644)  # Dovecot reads them as root, clients as anyone
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.server_cert.configure_cert(context)
+        return context
+
+    def client_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca_file))
+
+
+# ---------------------------------------------------------------- identity + Graph
+
+
+@dataclass
+class IssuedToken:
+    token: str
+    client_id: str
+    scope: str
+    issued_at: float
+    expires_at: float
+    mailbox: str  # the mailbox this app may open over IMAP (its Add-MailboxPermission)
+
+    @property
+    def expired(self) -> bool:
+        return time.time() >= self.expires_at
+
+
+@dataclass
+class HttpRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]          # names lower-cased
+    body: bytes
+    token: IssuedToken | None = None  # the issued token its Bearer header carried, if any
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+    def form(self) -> dict[str, str]:
+        return {k: v[-1] for k, v in urllib.parse.parse_qs(self.body.decode("ascii", "replace")).items()}
+
+    def bearer(self) -> str:
+        value = self.headers.get("authorization", "")
+        return value[7:].strip() if value.lower().startswith("bearer ") else ""
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    body: Any = None                  # dict/list -> JSON; bytes -> as is; None -> empty
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class GraphCall:
+    """One Graph request that reached a handler, for assertions."""
+
+    method: str
+    path: str
+    user: str
+    body: Any
+    client_id: str
+    at: float
+
+
+Handler = Callable[["IdentityServer", HttpRequest, dict[str, str]], HttpResponse]
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: re.Pattern
+    handler: Handler
+    times: int | None = None  # None: forever; n: removed after n uses
+
+
+def graph_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> HttpResponse:
+    """A response shaped like Graph's: {"error": {"code", "message", "innerError"}}."""
+    body = {"error": {"code": code, "message": message,
+                      "innerError": {"request-id": secrets.token_hex(8), "date": time.strftime("%Y-%m-%dT%H:%M:%S")}}}
+    return HttpResponse(status, body, headers or {})
+
+
+class IdentityServer:
+    """Entra ID and Graph stand-in on https://127.0.0.1:<port>.
+
+    Clients (app registrations) are registered with `add_client`; a token is
+    opaque and random, valid for `token_lifetime` seconds, and remembered in
+    `issued`. Dovecot's oauth2 passdb posts tokens to `introspection_url`
+    (the same HTTPS listener; Dovecot trusts the test CA). Graph routes live in
+    `routes`; `add_route` puts a route in front of the others (so a test can
+    inject a 429 for one call with `times=1`).
+    """
+
+    def __init__(self, tls: TlsMaterial, tenant_id: str = "contoso-tenant", token_lifetime: int = 3600):
+        self.tls = tls
+        self.tenant_id = tenant_id
+        self.token_lifetime = token_lifetime
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.clients: dict[str, dict[str, str]] = {}      # client_id -> {"secret", "mailbox"}
+        self.issued: list[IssuedToken] = []
+        self.token_requests: list[dict[str, str]] = []   # form fields, client_secret removed
+        self.introspections: list[dict[str, Any]] = []   # what Dovecot asked and what it was told
+        self.graph_calls: list[GraphCall] = []
+        self.users: dict[str, dict[str, Any]] = {}       # id and lower-cased UPN -> the same dict
+        self.requests: list[HttpRequest] = []
+        self.routes: list[Route] = []
+        self._lock = threading.RLock()
+        self._httpd: http.server.ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._install_default_routes()
+
+    # -- addresses
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.host}:{self.port}"
+
+    @property
+    def authority(self) -> str:
+        return f"{self.base_url}/{self.tenant_id}"
+
+    @property
+    def introspection_url(self) -> str:
+        return f"{self.base_url}/introspect"
+
+    @property
+    def graph_url(self) -> str:
+        return f"{self.base_url}/v1.0"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.tls.ca_file
+
+    # -- lifecycle
+
+    def start(self) -> "IdentityServer":
+        server = self
+
+        class _Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format, *args):  # keep pytest output clean
+                pass
+
+            def _handle(self):
+                server._dispatch(self)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
+
+        httpd = http.server.ThreadingHTTPServer((self.host, self.port), _Handler)
+        httpd.daemon_threads = True
+        # Handshake lazily in the handler thread, so one stalled client cannot block accept().
+        httpd.socket = self.tls.server_context().wrap_socket(
+            httpd.socket, server_side=True, do_handshake_on_connect=False)
+        self.port = httpd.server_address[1]
+        self._httpd = httpd
+        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="identity-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    # -- directory
+
+    def add_client(self, client_id: str | None = None, secret: str | None = None, mailbox: str = "") -> tuple[str, str]:
+        """Register an app; `mailbox` is the IMAP login its tokens are good for. Returns (client_id, secret)."""
+        client_id = client_id or f"app-{secrets.token_hex(6)}"
+        secret = secret or secrets.token_urlsafe(24)
+        with self._lock:
+            self.clients[client_id] = {"secret": secret, "mailbox": mailbox}
+        return client_id, secret
+
+    def add_user(self, user_id: str, upn: str, **attributes: Any) -> dict[str, Any]:
+        """A Graph user reachable by id or UPN; PATCH updates this dict in place."""
+        record = {"id": user_id, "userPrincipalName": upn, **attributes}
+        with self._lock:
+            self.users[user_id] = record
+            self.users[upn.lower()] = record
+        return record
+
+    def tokens_for(self, client_id: str) -> list[IssuedToken]:
+        with self._lock:
+            return [t for t in self.issued if t.client_id == client_id]
+
+    def expire_tokens(self, client_id: str | None = None) -> None:
+        """Make issued tokens invalid server-side (msal's cache still holds them)."""
+        with self._lock:
+            for token in self.issued:
+                if client_id is None or token.client_id == client_id:
+                    token.expires_at = 0.0
+
+    def reset(self) -> None:
+        """Forget records between tests; clients and users stay registered."""
+        with self._lock:
+            self.token_requests.clear()
+            self.introspections.clear()
+            self.graph_calls.clear()
+            self.requests.clear()
+            self.routes[:] = [r for r in self.routes if getattr(r.handler, "_default_route", False)]
+
+    # -- routes
+
+    def add_route(self, method: str, pattern: str, handler: Handler, times: int | None = None) -> Route:
+        """Serve `method` on paths fully matching `pattern` (named groups go to the handler); newest first."""
+        route = Route(method.upper(), re.compile(pattern), handler, times)
+        with self._lock:
+            self.routes.insert(0, route)
+        return route
+
+    def _install_default_routes(self) -> None:
+        defaults = [
+            ("GET", r"/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration", IdentityServer._openid_configuration),
+            ("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", IdentityServer._token_endpoint),
+            ("POST", r"/introspect", IdentityServer._introspect),
+            ("PATCH", r"/v1\.0/users/(?P<user>[^/]+)", IdentityServer._graph_patch_user),
+            ("POST", r"/v1\.0/users/(?P<user>[^/]+)/sendMail", IdentityServer._graph_send_mail),
+        ]
+        for method, pattern, function in defaults:
+            def handler(server, request, params, _function=function):
+                return _function(server, request, params)
+            handler._default_route = True
+            self.routes.append(Route(method, re.compile(pattern), handler))
+
+    def _dispatch(self, http_handler: http.server.BaseHTTPRequestHandler) -> None:
+        parsed = urllib.parse.urlsplit(http_handler.path)
+        length = int(http_handler.headers.get("Content-Length") or 0)
+        body = http_handler.rfile.read(length) if length else b""
+        request = HttpRequest(
+            method=http_handler.command, path=parsed.path, query=urllib.parse.parse_qs(parsed.query),
+            headers={k.lower(): v for k, v in http_handler.headers.items()}, body=body)
+        request.token = self._valid_token(request.bearer())
+        with self._lock:
+            self.requests.append(request)
+            chosen, params = None, {}
+            for route in self.routes:
+                match = route.pattern.fullmatch(request.path)
+                if route.method == request.method and match:
+                    chosen, params = route, match.groupdict()
+                    if route.times is not None:
+                        route.times -= 1
+                        if route.times <= 0:
+                            self.routes.remove(route)
+                    break
+        if chosen is None:
+            response = HttpResponse(404, {"error": "not_found", "error_description": f"no route for {request.method} {request.path}"})
+        else:
+            try:
+                response = chosen.handler(self, request, params)
+            except Exception as error:  # a broken handler must show up in the test, not hang the client
+                response = HttpResponse(500, {"error": "handler_failed", "error_description": repr(error)})
+        payload = response.body
+        headers = dict(response.headers)
+        if isinstance(payload, (dict, list)):
+            payload = json.dumps(payload).encode()
+            headers.setdefault("Content-Type", "application/json")
+        elif payload is None:
+            payload = b""
+        http_handler.send_response(response.status)
+        for name, value in headers.items():
+            http_handler.send_header(name, value)
+        http_handler.send_header("Content-Length", str(len(payload)))
+        http_handler.end_headers()
+        http_handler.wfile.write(payload)
+
+    def _valid_token(self, value: str) -> IssuedToken | None:
+        if not value:
+            return None
+        with self._lock:
+            for token in self.issued:
+                if secrets.compare_digest(token.token, value):
+                    return None if token.expired else token
+        return None
+
+    # -- identity endpoints
+
+    def _openid_configuration(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        tenant = params["tenant"]
+        if tenant != self.tenant_id:
+            return HttpResponse(400, {"error": "invalid_tenant", "error_description": f"AADSTS90002: Tenant '{tenant}' not found."})
+        base = f"{self.base_url}/{tenant}"
+        return HttpResponse(200, {
+            "issuer": f"{base}/v2.0",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "introspection_endpoint": self.introspection_url,
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        })
+
+    def _token_endpoint(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        form = request.form()
+        with self._lock:
+            self.token_requests.append({k: v for k, v in form.items() if k != "client_secret"})
+        if params["tenant"] != self.tenant_id:
+            return HttpResponse(400, {"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."})
+        if form.get("grant_type") != "client_credentials":
+            return HttpResponse(400, {"error": "unsupported_grant_type",
+                                      "error_description": "AADSTS70003: only client_credentials is served here."})
+        client = self.clients.get(form.get("client_id", ""))
+        if client is None:
+            return HttpResponse(400, {"error": "unauthorized_client",
+                                      "error_description": "AADSTS700016: Application not found in the directory."})
+        if not secrets.compare_digest(client["secret"], form.get("client_secret", "")):
+            return HttpResponse(401, {"error": "invalid_client",
+                                      "error_description": "AADSTS7000215: Invalid client secret provided."})
+        scope = form.get("scope", "")
+        if not scope.endswith("/.default"):
+            return HttpResponse(400, {"error": "invalid_scope",
+                                      "error_description": "AADSTS1002012: client credentials need a /.default scope."})
+        now = time.time()
+        token = IssuedToken(secrets.token_urlsafe(32), form["client_id"], scope, now, now + self.token_lifetime,
+                            client["mailbox"])
+        with self._lock:
+            self.issued.append(token)
+        return HttpResponse(200, {"token_type": "Bearer", "expires_in": self.token_lifetime,
+                                  "ext_expires_in": self.token_lifetime, "access_token": token.token})
+
+    def _introspect(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        # RFC 7662 shape; Dovecot's introspection_mode = post sends token=<token>.
+        presented = request.form().get("token", "")
+        token = self._valid_token(presented)
+        if token is None:
+            answer: dict[str, Any] = {"active": False}
+        else:
+            answer = {"active": True, "email": token.mailbox, "scope": token.scope,
+                      "client_id": token.client_id, "exp": int(token.expires_at)}
+        with self._lock:
+            self.introspections.append({"known": token is not None, **answer})
+        return HttpResponse(200, answer)
+
+    # -- Graph
+
+    def _graph_token(self, request: HttpRequest) -> IssuedToken | HttpResponse:
+        if request.token is None:
+            return graph_error(401, "InvalidAuthenticationToken", "Access token is empty, invalid or expired.")
+        if request.token.scope != GRAPH_SCOPE:
+            return graph_error(401, "InvalidAuthenticationToken", "Access token has an invalid audience.")
+        return request.token
+
+    def _graph_user(self, params: dict[str, str]) -> dict[str, Any] | None:
+        key = urllib.parse.unquote(params["user"])
+        return self.users.get(key) or self.users.get(key.lower())
+
+    def _record_graph(self, request: HttpRequest, params: dict[str, str], token: IssuedToken) -> None:
+        try:
+            body = request.json()
+        except ValueError:
+            body = request.body
+        with self._lock:
+            self.graph_calls.append(GraphCall(request.method, request.path, urllib.parse.unquote(params["user"]),
+                                              body, token.client_id, time.time()))
+
+    def _graph_patch_user(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        token = self._graph_token(request)
+        if isinstance(token, HttpResponse):
+            return token
+        user = self._graph_user(params)
+        if user is None:
+            return graph_error(404, "Request_ResourceNotFound",
+                               f"Resource '{params['user']}' does not exist or one of its queried reference-property objects are not present.")
+        self._record_graph(request, params, token)
+        with self._lock:
+            user.update(request.json() or {})
+        return HttpResponse(204)
+
+    def _graph_send_mail(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        token = self._graph_token(request)
+        if isinstance(token, HttpResponse):
+            return token
+        if self._graph_user(params) is None:
+            return graph_error(404, "ErrorInvalidUser", f"The requested user '{params['user']}' is invalid.")
+        self._record_graph(request, params, token)
+        return HttpResponse(202)
+
+
+# --------------------------------------------------------------------------- SMTP
+
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    data: bytes
+    received_at: float          # time.time()
+    auth_user: str | None = None
+
+    def message(self):
+        import email
+        from email import policy
+        return email.message_from_bytes(self.data, policy=policy.default)
+
+
+class _RecordingHandler:
+    def __init__(self, owner: "SmtpServer"):
+        self.owner = owner
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refusal = self.owner._next_refusal("RCPT")
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        refusal = self.owner._next_refusal("DATA")
+        if refusal:
+            return refusal
+        auth_user = session.auth_data if isinstance(session.auth_data, str) else None
+        self.owner._record(ReceivedMail(envelope.mail_from, tuple(envelope.rcpt_tos),
+                                        bytes(envelope.original_content or envelope.content),
+                                        time.time(), auth_user))
+        return "250 2.0.0 Message accepted"
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1:<port>; records every message; stop()/start() keep the port.
+
+    With `username`/`password`, AUTH PLAIN/LOGIN is offered (and required) over
+    plain text; with `tls` it also offers STARTTLS using the test CA's certificate.
+    """
+
+    def __init__(self, username: str | None = None, password: str | None = None,
+                 tls: TlsMaterial | None = None, port: int | None = None):
+        self.host = "127.0.0.1"
+        self.port = port or free_port()
+        self.username = username
+        self.password = password
+        self.tls = tls
+        self.received: list[ReceivedMail] = []
+        self._condition = threading.Condition()
+        self._refusals: list[tuple[str, str]] = []   # (stage, reply) queued by refuse_next
+        self._controller = None
+
+    @property
+    def ca_file(self) -> Path | None:
+        return self.tls.ca_file if self.tls else None
+
+    def start(self) -> "SmtpServer":
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        kwargs: dict[str, Any] = {}
+        if self.username is not None:
+            def authenticator(server, session, envelope, mechanism, auth_data):
+                login = auth_data.login.decode() if isinstance(auth_data.login, bytes) else auth_data.login
+                password = auth_data.password.decode() if isinstance(auth_data.password, bytes) else auth_data.password
+                ok = login == self.username and password == self.password
+                return AuthResult(success=ok, handled=False, auth_data=login if ok else None)
+            kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+        if self.tls is not None:
+            kwargs.update(tls_context=self.tls.server_context(), require_starttls=False)
+        controller = Controller(_RecordingHandler(self), hostname=self.host, port=self.port,
+                                ready_timeout=5.0, **kwargs)
+        try:
+            controller.start()
+        except Exception as error:
+            raise ServerStartError(f"aiosmtpd could not listen on {self.host}:{self.port}: {error!r}") from error
+        self._controller = controller
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def refuse_next(self, reply: str = "451 4.3.0 Try again later", stage: str = "DATA", count: int = 1) -> None:
+        """The next `count` RCPT or DATA commands get `reply` instead of 250."""
+        with self._condition:
+            self._refusals.extend([(stage.upper(), reply)] * count)
+
+    def _next_refusal(self, stage: str) -> str | None:
+        with self._condition:
+            for index, (wanted, reply) in enumerate(self._refusals):
+                if wanted == stage:
+                    del self._refusals[index]
+                    return reply
+        return None
+
+    def _record(self, mail: ReceivedMail) -> None:
+        with self._condition:
+            self.received.append(mail)
+            self._condition.notify_all()
+
+    @property
+    def messages(self) -> list[ReceivedMail]:
+        with self._condition:
+            return list(self.received)
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[ReceivedMail]:
+        """Block until at least `count` messages arrived; AssertionError after `timeout`."""
+        with self._condition:
+            if not self._condition.wait_for(lambda: len(self.received) >= count, timeout):
+                raise AssertionError(f"SMTP server received {len(self.received)} message(s), expected {count} within {timeout}s")
+            return list(self.received)
+
+    def clear(self) -> None:
+        with self._condition:
+            self.received.clear()
+            self._refusals.clear()
+
+
+# ------------------------------------------------------------------------- Dovecot
+
+
+def dovecot_binary() -> str | None:
+    return shutil.which("dovecot") or next((p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.path.exists(p)), None)
+
+
+class DovecotServer:
+    """A private Dovecot in the foreground, everything under one temp dir.
+
+    `port` speaks plain IMAP and offers STARTTLS; `tls_port` is implicit TLS.
+    Both present a certificate from the test CA (`ca_file`). Users live in a
+    passwd-file (`users`: name -> password); `user`/`password` is the desk's
+    mailbox. XOAUTH2/OAUTHBEARER tokens are checked by Dovecot against the
+    identity stand-in's introspection endpoint.
+    """
+
+    def __init__(self, tls: TlsMaterial, identity: IdentityServer | None = None,
+                 users: dict[str, str] | None = None, directory: Path | None = None):
+        self.binary = dovecot_binary()
+        if self.binary is None:
+            raise ServerStartError("dovecot is not installed (run scripts/install-test-deps.sh)")
+        self.tls = tls
+        self.identity = identity
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.tls_port = free_port()
+        self.users = dict(users or {"desk@example.test": "desk-password", "other@example.test": "other-password"})
+        self.user, self.password = next(iter(self.users.items()))
+        # Dovecot's unprivileged processes must traverse it: not under pytest's 0700 tmp.
+        self.directory = Path(directory or tempfile.mkdtemp(prefix="resetdesk-dovecot-"))
+        self.directory.chmod(0o755)
+        self.config_file = self.directory / "dovecot.conf"
+        self.log_path = self.directory / "dovecot.log"
+        self.home_root = self.directory / "home"
+        self.process: subprocess.Popen | None = None
+        self.start_seconds: list[float] = []   # how long each start took until the greeting
+        self._mail_uid, self._mail_gid, internal_user, internal_group = self._identities()
+        self._write_config(internal_user, internal_group)
+
+    # -- setup
+
+    @staticmethod
+    def _identities() -> tuple[int, int, str, str]:
+        """(mail uid, mail gid, internal/login user, its group)."""
+        if os.geteuid() != 0:
+            me = pwd.getpwuid(os.geteuid())
+            return me.pw_uid, me.pw_gid, me.pw_name, grp.getgrgid(me.pw_gid).gr_name
+        # As root Dovecot refuses root as login user or mail owner; the Debian package creates these.
+        for login in ("dovenull", "dovecot", "nobody"):
+            try:
+                login_entry = pwd.getpwnam(login)
+                break
+            except KeyError:
+                continue
+        else:
+            raise ServerStartError("running as root but no unprivileged user (dovenull/dovecot/nobody) exists")
+        mail = pwd.getpwnam("nobody")
+        return mail.pw_uid, mail.pw_gid, login_entry.pw_name, grp.getgrgid(login_entry.pw_gid).gr_name
+
+    def _write_config(self, internal_user: str, internal_group: str) -> None:
+        for sub in ("run", "state"):
+            (self.directory / sub).mkdir(mode=0o755, exist_ok=True)
+        self.home_root.mkdir(mode=0o755, exist_ok=True)
+        os.chown(self.home_root, self._mail_uid, self._mail_gid)
+        self._write_users()
+        passdbs = [f"""passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {self.directory / 'users'}
+  mechanisms = plain login
+}}"""]
+        mechanisms = "plain login"
+        if self.identity is not None:
+            mechanisms += " xoauth2 oauthbearer"
+            oauth2 = self.directory / "dovecot-oauth2.conf.ext"
+            oauth2.write_text(
+                f"introspection_url = {self.identity.introspection_url}\n"
+                "introspection_mode = post\n"
+                "username_attribute = email\n"
+                "active_attribute = active\n"
+                "active_value = true\n"
+                f"scope = {IMAP_SCOPE}\n"
+                f"tls_ca_cert_file = {self.tls.ca_file}\n"
+                "timeout_msecs = 5000\n")
+            passdbs.append(f"""passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {oauth2}
+}}""")
+        dh = "/usr/share/dovecot/dh.pem"
+        self.config_file.write_text(f"""# Written by tests/servers.py; a private instance for one test session.
+protocols = imap
+listen = 127.0.0.1
+base_dir = {self.directory / 'run'}
+state_dir = {self.directory / 'state'}
+instance_name = resetdesk-test-{self.port}
+log_path = {self.log_path}
+default_internal_user = {internal_user}
+default_internal_group = {internal_group}
+default_login_user = {internal_user}
+first_valid_uid = 1
+first_valid_gid = 1
+ssl = yes
+ssl_cert = <{self.tls.cert_file}
+ssl_key = <{self.tls.key_file}
+{f'ssl_dh = <{dh}' if os.path.exists(dh) else ''}
+disable_plaintext_auth = no
+auth_mechanisms = {mechanisms}
+auth_failure_delay = 0
+auth_cache_size = 0
+auth_verbose = yes
+mail_location = maildir:~/Maildir
+mail_max_userip_connections = 200
+{chr(10).join(passdbs)}
+userdb {{
+  driver = static
+  args = uid={self._mail_uid} gid={self._mail_gid} home={self.home_root}/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {self.tls_port}
+    ssl = yes
+  }}
+}}
+service anvil {{
+  chroot =
+  # Mode 0 disables anvil's auth penalty (2 s, 4 s, ... after each failed login from one IP).
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+""")
+
+    def _write_users(self) -> None:
+        path = self.directory / "users"
+        path.write_text("".join(f"{name}:{{PLAIN}}{password}::::::\n" for name, password in self.users.items()))
+        path.chmod(0o644)
+
+    def add_user(self, name: str, password: str) -> None:
+        """Another mailbox; passwd-file is re-read on change, no restart needed."""
+        self.users[name] = password
+        self._write_users()
+
+    # -- lifecycle
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout: float = 10.0) -> "DovecotServer":
+        """Start (or restart after stop()) on the same ports with the same mail."""
+        if self.running:
+            return self
+        begun = time.monotonic()
+        log = self.log_path.open("ab")
+        try:
+            self.process = subprocess.Popen([self.binary, "-F", "-c", str(self.config_file)],
+                                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        finally:
+            log.close()
+        if not _wait_for(lambda: self._greets() or not self.running, timeout) or not self.running:
+            self.stop()
+            raise ServerStartError(f"dovecot did not answer on {self.host}:{self.port} within {timeout}s:\n{self.log_tail()}")
+        self.start_seconds.append(time.monotonic() - begun)
+        return self
+
+    def _greets(self) -> bool:
+        try:
+            with socket.create_connection((self.host, self.port), timeout=1.0) as probe:
+                return probe.recv(64).startswith(b"* OK")
+        except OSError:
+            return False
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM the master; with shutdown_clients (default) every IMAP session ends too."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        # The port must be free again before a start() on the same port.
+        _wait_for(lambda: not self._greets(), 2.0)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    # -- mail helpers (as a user, over the plain port)
+
+    @contextlib.contextmanager
+    def client(self, user: str | None = None):
+        """A logged-in IMAPClient for `user` (default: the desk mailbox)."""
+        from imapclient import IMAPClient
+
+        user = user or self.user
+        imap = IMAPClient(self.host, self.port, ssl=False, timeout=10)
+        try:
+            imap.login(user, self.users[user])
+            yield imap
+        finally:
+            try:
+                imap.logout()
+            except Exception:
+                imap.shutdown()
+
+    def append(self, raw: bytes, folder: str = "INBOX", user: str | None = None,
+               flags: tuple = ()) -> int:
+        """APPEND `raw` to `folder` (created when missing); returns its UID (APPENDUID)."""
+        with self.client(user) as imap:
+            if not imap.folder_exists(folder):
+                imap.create_folder(folder)
+            answer = imap.append(folder, raw, flags=flags)
+        match = re.search(rb"APPENDUID \d+ (\d+)", answer)
+        if not match:
+            raise AssertionError(f"no APPENDUID in {answer!r}")
+        return int(match.group(1))
+
+    def folder_uids(self, folder: str = "INBOX", user: str | None = None) -> list[int]:
+        """UIDs now in `folder`, ascending; [] when the folder does not exist."""
+        with self.client(user) as imap:
+            if not imap.folder_exists(folder):
+                return []
+            imap.select_folder(folder, readonly=True)
+            return sorted(imap.search("ALL"))
+
+    def folder_flags(self, folder: str = "INBOX", user: str | None = None) -> dict[int, tuple[bytes, ...]]:
+        """UID -> FLAGS, read with EXAMINE so reading changes nothing."""
+        with self.client(user) as imap:
+            imap.select_folder(folder, readonly=True)
+            uids = imap.search("ALL")
+            if not uids:
+                return {}
+            return {uid: data[b"FLAGS"] for uid, data in imap.fetch(uids, ["FLAGS"]).items()}
+
+    def uidvalidity(self, folder: str = "INBOX", user: str | None = None) -> int:
+        with self.client(user) as imap:
+            return imap.folder_status(folder, ["UIDVALIDITY"])[b"UIDVALIDITY"]
+
+    def folders(self, user: str | None = None) -> list[str]:
+        with self.client(user) as imap:
+            return sorted(name for _flags, _delimiter, name in imap.list_folders())
+
+    def reset(self) -> None:
+        """Empty every mailbox: INBOX expunged, all other folders deleted. Starts Dovecot if stopped."""
+        self.start()
+        for user in self.users:
+            with self.client(user) as imap:
+                names = [name for _flags, _delimiter, name in imap.list_folders()]
+                for name in sorted(names, key=len, reverse=True):   # children before parents
+                    if name.upper() != "INBOX":
+                        imap.delete_folder(name)
+                for name in imap.list_sub_folders():
+                    _f, _d, sub = name
+                    if sub.upper() != "INBOX":
+                        imap.unsubscribe_folder(sub)
+                imap.select_folder("INBOX")
+                uids = imap.search("ALL")
+                if uids:
+                    imap.delete_messages(uids)
+                    imap.expunge()
+
+    def deliver_to_maildir(self, raw: bytes, folder: str = "INBOX", user: str | None = None) -> Path:
+        """Put a message straight into the user's Maildir, as an MDA would; works while Dovecot is down."""
+        user = user or self.user
+        maildir = self.home_root / user / "Maildir"
+        if folder.upper() != "INBOX":
+            maildir = maildir / ("." + folder)  # Maildir++: the default "." separator
+        for sub in ("tmp", "new", "cur"):
+            (maildir / sub).mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns()}.P{os.getpid()}R{secrets.token_hex(4)}.resetdesk-test"
+        temporary = maildir / "tmp" / name
+        temporary.write_bytes(raw)
+        self._chown_tree(self.home_root / user)  # Dovecot runs as the mail uid and must own it all
+        final = maildir / "new" / name
+        os.rename(temporary, final)
+        return final
+
+    def _chown_tree(self, root: Path) -> None:
+        if os.geteuid() != 0:
+            return
+        for dirpath, dirnames, filenames in os.walk(root):
+            os.chown(dirpath, self._mail_uid, self._mail_gid)
+            for name in filenames:
+                os.chown(os.path.join(dirpath, name), self._mail_uid, self._mail_gid)
+
+
+# -------------------------------------------------------------------- messages
+
+
+def make_message(subject: str = "Help, I am locked out", sender: str = "anna@contoso.no",
+                 to: str = "desk@example.test", body: str = "I cannot sign in.\n",
+                 message_id: str | None = None, extra_headers: dict[str, str] | None = None,
+                 size: int | None = None) -> bytes:
+    """A small RFC 5322 message; `size` pads the body to at least that many bytes."""
+    message_id = message_id or email.utils.make_msgid(domain="test.example")
+    lines = [f"From: {sender}", f"To: {to}", f"Subject: {subject}", f"Message-ID: {message_id}",
+             f"Date: {email.utils.formatdate(localtime=False)}", "MIME-Version: 1.0",
+             "Content-Type: text/plain; charset=utf-8"]
+    lines += [f"{k}: {v}" for k, v in (extra_headers or {}).items()]
+    raw = ("\r\n".join(lines) + "\r\n\r\n" + body.replace("\n", "\r\n")).encode()
+    if size is not None and len(raw) < size:
+        line = b"x" * 76 + b"\r\n"
+        raw += line * ((size - len(raw)) // len(line) + 1)
+    return raw
+
+
+def desk_config(dovecot: DovecotServer | None = None, identity: IdentityServer | None = None,
+                smtp: SmtpServer | None = None, *, client_id: str = "", imap: dict | None = None,
+                oauth: dict | None = None, smtp_table: dict | None = None, **tables: dict):
+    """A validated resetdesk Config pointing at the test servers.
+
+    Secrets are not in it: set RESETDESK_IMAP_PASSWORD / RESETDESK_CLIENT_SECRET /
+    RESETDESK_SMTP_PASSWORD in the environment (the conftest fixture does).
+    """
+    from resetdesk import config as config_module
+
+    data: dict[str, dict] = {k: dict(v) for k, v in tables.items()}
+    if dovecot is not None:
+        data["imap"] = {"host": dovecot.host, "port": dovecot.port, "security": "plain",
+                        "username": dovecot.user, "ca_file": str(dovecot.tls.ca_file),
+                        "poll_interval": 2.0, "timeout": 10.0,
+                        "reconnect_initial_delay": 0.1, "reconnect_max_delay": 1.0, "reconnect_give_up": 15.0,
+                        **(imap or {})}
+    elif imap:
+        data["imap"] = dict(imap)
+    if identity is not None:
+        data["oauth"] = {"tenant_id": identity.tenant_id, "client_id": client_id,
+                         "authority": identity.authority, "ca_file": str(identity.ca_file), **(oauth or {})}
+    elif oauth:
+        data["oauth"] = dict(oauth)
+    if smtp is not None:
+        data["smtp"] = {"host": smtp.host, "port": smtp.port, "security": "plain",
+                        "username": smtp.username or "", "timeout": 10.0, **(smtp_table or {})}
+        if smtp.ca_file:
+            data["smtp"].setdefault("ca_file", str(smtp.ca_file))
+    elif smtp_table:
+        data["smtp"] = dict(smtp_table)
+    return config_module.from_dict(data)
