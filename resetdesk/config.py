@@ -73,6 +73,10 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "from_address": Setting(str, "", "Envelope and header sender of replies; empty means policy.desk_address."),
         "timeout": Setting((int, float), 30.0, "Socket timeout in seconds."),
         "ca_file": Setting(str, "", "CA bundle to verify the server with (empty: the system's)."),
+        "null_sender": Setting(bool, False, "Send with the null envelope sender MAIL FROM:<> (RFC 3834); off because submission servers usually require the login's address."),
+        "retry_initial_seconds": Setting((int, float), 60.0, "Wait before retrying after a temporary failure (a 4xx, or the server down); doubles each time."),
+        "retry_max_seconds": Setting((int, float), 3600.0, "Cap on the wait between retries."),
+        "max_attempts": Setting(int, 20, "A message still refused for now after this many attempts is marked failed."),
     },
     "maildir": {
         "path": Setting(str, "var/maildir", "The embedded default mailbox (a Maildir, created if missing)."),
