@@ -1,0 +1,151 @@
+"""App-only access tokens from the Microsoft identity platform (client credentials).
+
+One msal `ConfidentialClientApplication` per process and app registration:
+msal's token cache lives in that object, so sharing it is what makes
+`token()` cheap (a cached token is served until five minutes before expiry).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import urllib.parse
+from typing import Any
+
+from .config import Config
+from .errors import TokenError
+
+log = logging.getLogger("resetdesk.auth")
+
+DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+
+
+class TokenServiceUnavailable(TokenError):
+    """The identity platform could not be reached (network, TLS, 5xx): worth retrying later."""
+
+
+# (authority, client_id, ca_file, secret fingerprint) -> ConfidentialClientApplication.
+# The fingerprint makes a rotated secret a new app instead of a stale one; the secret itself is not kept here.
+_APPS: dict[tuple[str, str, str, str], Any] = {}
+_APPS_LOCK = threading.Lock()
+
+
+def _is_microsoft_host(authority: str) -> bool:
+    from msal.authority import WELL_KNOWN_AUTHORITY_HOSTS
+
+    return (urllib.parse.urlsplit(authority).hostname or "").lower() in WELL_KNOWN_AUTHORITY_HOSTS
+
+
+class TokenProvider:
+    """Access tokens for one app registration, from `[oauth]` in the config.
+
+    `token(scope)` returns a bearer token, fetched with client credentials and
+    then served from msal's cache. Failures raise `TokenError` (or its
+    subclass `TokenServiceUnavailable` when the platform was unreachable); the
+    client secret never appears in a message or a log line.
+    """
+
+    def __init__(self, config: Config):
+        self.config = config
+        oauth = config.oauth
+        self.client_id: str = oauth.client_id
+        self.authority: str = (oauth.authority or f"{DEFAULT_AUTHORITY_HOST}/{oauth.tenant_id}").rstrip("/")
+        self.ca_file: str = str(config.resolve_path(oauth.ca_file)) if oauth.ca_file else ""
+        self.default_scope: str = oauth.imap_scope
+
+    # -- public
+
+    def token(self, scope: str | None = None) -> str:
+        """A valid access token for `scope` (default: oauth.imap_scope)."""
+        scope = scope or self.default_scope
+        secret = self._secret()
+        app = self._app(secret)
+        try:
+            result = app.acquire_token_for_client(scopes=[scope])
+        except Exception as error:  # requests' connection/TLS errors, msal's ValueError on bad responses
+            raise TokenServiceUnavailable(
+                f"token request for {scope} to {self.authority} failed: {_redact(repr(error), secret)}") from None
+        if not result or "access_token" not in result:
+            result = result or {}
+            code = str(result.get("error", "no_token"))
+            # Entra appends "Trace ID/Correlation ID/Timestamp" lines: the first line is the reason.
+            description = _redact((str(result.get("error_description") or "").splitlines() or [""])[0], secret)
+            if code == "invalid_client":
+                # A rejected secret may have been rotated in the environment: build the app afresh next time.
+                self._forget(secret)
+            log.warning("token request for %s failed: %s", scope, code)
+            raise TokenError(f"token request for {scope} refused: {code}: {description}".rstrip(": "))
+        if result.get("token_source") == "identity_provider":
+            log.info("new access token for %s (client %s, expires in %ss)", scope, self.client_id, result.get("expires_in"))
+        return result["access_token"]
+
+    def invalidate(self, token: str) -> None:
+        """Drop `token` from the cache (a server refused it), so the next `token()` fetches a new one."""
+        try:
+            app = self._app(self._secret())
+        except TokenError:
+            return
+        cache = app.token_cache
+        for entry in list(cache.search(cache.CredentialType.ACCESS_TOKEN)):
+            if entry.get("secret") == token:
+                cache.remove_at(entry)
+                log.info("dropped a refused access token from the cache (client %s)", self.client_id)
+
+    # -- internals
+
+    def _secret(self) -> str:
+        if not self.client_id:
+            raise TokenError("oauth.client_id is empty")
+        try:
+            return self.config.secret("oauth", "client_secret_env")
+        except Exception as error:  # ConfigError: name the variable, never a value
+            raise TokenError(str(error)) from None
+
+    def _key(self, secret: str) -> tuple[str, str, str, str]:
+        fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:16]
+        return (self.authority, self.client_id, self.ca_file, fingerprint)
+
+    def _app(self, secret: str):
+        key = self._key(secret)
+        with _APPS_LOCK:
+            app = _APPS.get(key)
+            if app is None:
+                app = self._build_app(secret)
+                _APPS[key] = app
+            return app
+
+    def _forget(self, secret: str) -> None:
+        with _APPS_LOCK:
+            _APPS.pop(self._key(secret), None)
+
+    def _build_app(self, secret: str):
+        import msal
+        import requests
+
+        session = requests.Session()
+        # trust_env=False: REQUESTS_CA_BUNDLE (and .netrc) would otherwise override `verify`.
+        session.trust_env = False
+        session.verify = self.ca_file or True
+        options: dict[str, Any] = {}
+        if not _is_microsoft_host(self.authority):
+            # A private authority (tests, a stand-in) is not in Microsoft's instance metadata.
+            options["instance_discovery"] = False
+        try:
+            # msal reads the OpenID configuration here, so network failures surface now.
+            return msal.ConfidentialClientApplication(
+                self.client_id, client_credential=secret, authority=self.authority,
+                http_client=session, **options)
+        except Exception as error:
+            raise TokenServiceUnavailable(
+                f"cannot reach the identity platform at {self.authority}: {_redact(str(error), secret)}") from None
+
+
+def _redact(text: str, secret: str) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+def clear_shared_apps() -> None:
+    """Forget every cached msal app and its tokens (tests; a config reload)."""
+    with _APPS_LOCK:
+        _APPS.clear()
