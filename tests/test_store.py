@@ -1,0 +1,223 @@
+"""The SQLite store: migrations, one-transaction decisions, the outbox states, the audit trail."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from resetdesk import config as config_module
+from resetdesk.cli import cli
+from resetdesk.store import Store, migrations
+
+
+class Clock:
+    """A settable clock for windows and retry times."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+RECORD = {"scenario": "sspr", "action": "reply", "language": "nb",
+          "facts": {"own_password_lost": True, "sender": "anna@contoso.no"},
+          "rules": [{"name": "own-password-lost", "description": "The sender lost their own password."}],
+          "missed": [], "path": ["start", "sspr"], "targets": [], "previous_scenario": None}
+
+
+def decide(store: Store, key: str, sender: str = "anna@contoso.no", *, message_id: str | None = None,
+           template: str = "sspr.nb", status: str = "queued", kind: str = "reply") -> int:
+    with store.transaction():
+        store.add_message(key, mailbox="maildir:/x", uid=key, uidvalidity=None, sender=sender,
+                          subject="Glemt passord", size=100, status="decided", role="answered")
+        store.add_decision(key, RECORD, template)
+        row = store.queue(message_key=key, kind=kind, recipient=sender, envelope_from="desk@contoso.no",
+                          message_id=message_id or f"reply.{key}@contoso.no", raw=b"From: desk\r\n\r\nhi\r\n",
+                          template=template, status=status)
+        store.audit("decided", message_key=key, sender=sender, scenario="sspr", action="reply")
+    return row
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    opened = Store(tmp_path / "desk.db", clock=clock)
+    yield opened
+    opened.close()
+
+
+def test_migrations_create_plain_tables_once(tmp_path, store):
+    assert {"messages", "decisions", "outbox", "audit", "_sqlite_migrations"} <= set(store.db.table_names())
+    assert [m.name for m in migrations.applied(store.db)] == ["0001_initial"]
+    store.close()
+    again = Store(tmp_path / "desk.db")
+    assert [m.name for m in migrations.applied(again.db)] == ["0001_initial"]
+    assert migrations.pending(again.db) == []
+    again.close()
+
+
+def test_wal_and_full_synchronous(store):
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2   # FULL
+
+
+def test_decision_outbox_and_audit_commit_together_or_not_at_all(store):
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.add_message("mid:a@x", mailbox="m", uid="1", uidvalidity=None, sender="a@x",
+                              subject="s", size=1, status="decided", role="answered")
+            store.add_decision("mid:a@x", RECORD)
+            store.queue(message_key="mid:a@x", kind="reply", recipient="a@x", envelope_from="d@x",
+                        message_id="r@x", raw=b"x")
+            store.audit("decided", message_key="mid:a@x")
+            raise RuntimeError("the process dies here")
+    for table in ("messages", "decisions", "outbox", "audit"):
+        assert store.db[table].count == 0, table
+    decide(store, "mid:a@x")
+    assert store.message("mid:a@x")["status"] == "decided"
+    assert json.loads(store.decision("mid:a@x")["rules"])[0]["description"].startswith("The sender")
+    assert store.db["outbox"].count == 1 and store.db["audit"].count == 1
+
+
+def test_a_second_process_sees_only_committed_rows(tmp_path, store):
+    reader = sqlite3.connect(tmp_path / "desk.db")
+    with store.transaction():
+        store.add_message("mid:b@x", mailbox="m", uid="1", uidvalidity=None, sender="b@x",
+                          subject="s", size=1, status="decided", role="answered")
+        assert reader.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+    assert reader.execute("SELECT count(*) FROM messages").fetchone()[0] == 1
+    reader.close()
+
+
+def test_audit_trail_is_append_only(store):
+    store.audit("decided", message_key="k")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        store.db.execute("UPDATE audit SET event = 'x'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        store.db.execute("DELETE FROM audit")
+
+
+def test_outbox_state_machine(store, clock):
+    row = decide(store, "mid:c@x")
+    assert [r.id for r in store.due()] == [row]
+    store.mark_sending(row)
+    assert store.due() == [] and [r.id for r in store.in_flight()] == [row]
+    assert store.outbox(row).attempts == 1
+    store.retry_later(row, "451 try later", 60)
+    assert store.outbox(row).status == "queued" and store.due() == []
+    clock.advance(seconds=61)
+    assert [r.id for r in store.due()] == [row]
+    store.mark_sending(row)
+    store.mark_sent(row)
+    sent = store.outbox(row)
+    assert (sent.status, sent.attempts, sent.sent_at is not None) == ("sent", 2, True)
+    events = [r["event"] for r in store.audit_rows()]
+    assert events[:2] == ["delivery_sent", "delivery_retry"]
+
+
+def test_retry_before_handoff_counts_the_attempt(store):
+    row = decide(store, "mid:d@x")
+    store.retry_later(row, "451 at RCPT", 0, count_attempt=True)
+    assert store.outbox(row).attempts == 1
+
+
+def test_held_rows_wait_for_an_operator(store):
+    row = decide(store, "mid:e@x", status="held")
+    assert store.due() == []
+    store.release(row)
+    assert [r.id for r in store.due()] == [row]
+    assert store.audit_rows(limit=1)[0]["event"] == "delivery_released"
+
+
+def test_thread_scenario_finds_our_reply_anywhere_in_references(store):
+    decide(store, "mid:f@x", message_id="resetdesk.reply.1@contoso.no")
+    assert store.thread_scenario(["unknown@x", "resetdesk.reply.1@contoso.no"]) == "sspr"
+    assert store.thread_scenario(["", "unknown@x"]) is None
+    assert store.thread_scenario([]) is None
+
+
+def test_counts_use_the_window(store, clock):
+    decide(store, "mid:g@x", "anna@contoso.no")
+    decide(store, "mid:h@x", "anna@contoso.no", template="security_info.nb")
+    decide(store, "mid:i@x", "ola@contoso.no", status="held")
+    assert store.count_outgoing(10) == 2                       # held rows do not count
+    assert store.count_outgoing(10, recipient="anna@contoso.no", template="sspr.nb") == 1
+    clock.advance(minutes=11)
+    assert store.count_outgoing(10) == 0
+    assert store.count_outgoing(60, recipient="anna@contoso.no") == 2
+
+
+def test_audit_rows_filter(store, clock):
+    store.audit("decided", message_key="1", sender="anna@contoso.no", scenario="sspr")
+    clock.advance(days=2)
+    store.audit("parked", message_key="2", sender="ola@contoso.no", error="cannot parse")
+    assert [r["event"] for r in store.audit_rows(sender="ANNA@contoso.no")] == ["decided"]
+    assert [r["event"] for r in store.audit_rows(scenario="sspr")] == ["decided"]
+    assert [r["event"] for r in store.audit_rows(since="2026-11-03")] == ["parked"]
+    assert [r["event"] for r in store.audit_rows(until="2026-11-03")] == ["decided"]
+    assert store.audit_rows(limit=1)[0]["detail"] == {"error": "cannot parse"}
+
+
+def _config_file(tmp_path):
+    path = tmp_path / "desk.toml"
+    path.write_text('[store]\npath = "desk.db"\n')
+    return path
+
+
+def test_audit_command_table_and_json(tmp_path, clock):
+    path = _config_file(tmp_path)
+    store = Store(tmp_path / "desk.db", clock=clock)
+    decide(store, "mid:j@x", "anna@contoso.no")
+    store.audit("parked", message_key="k", sender="ola@contoso.no", error="cannot parse: no From")
+    store.close()
+    runner = CliRunner()
+
+    result = runner.invoke(cli, ["audit", "--config", str(path), "--json", "--sender", "anna@contoso.no"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["event"] for line in lines] == ["decided"]
+    assert lines[0]["detail"] == {"action": "reply"}
+
+    result = runner.invoke(cli, ["audit", "--config", str(path), "--since", "2026-11-02", "--until", "2026-11-02"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("at (UTC)")
+    assert "parked" in result.output and "error=cannot parse: no From" in result.output
+
+    result = runner.invoke(cli, ["audit", "--config", str(path), "--until", "2026-11-01"])
+    assert result.output.splitlines()[1:] == []
+    result = runner.invoke(cli, ["audit", "--config", str(path), "--limit", "1", "--json"])
+    assert len(result.output.splitlines()) == 1
+    result = runner.invoke(cli, ["audit", "--config", str(path), "--since", "yesterday"])
+    assert result.exit_code == 2 and "not a date" in result.output
+
+
+def test_audit_command_without_a_store(tmp_path):
+    result = CliRunner().invoke(cli, ["audit", "--config", str(_config_file(tmp_path))])
+    assert result.exit_code == 1 and "nothing has run" in result.output
+
+
+def test_readable_with_the_sqlite_utils_cli(tmp_path, store):
+    decide(store, "mid:k@x")
+    run = subprocess.run([sys.executable, "-m", "sqlite_utils", "rows", str(tmp_path / "desk.db"), "decisions"],
+                         capture_output=True, text=True, check=True)
+    row = json.loads(run.stdout)[0]
+    assert json.loads(row["facts"])["own_password_lost"] is True   # JSON stored as text
+
+
+def test_store_path_from_config_is_relative_to_the_file(tmp_path):
+    loaded = config_module.load(_config_file(tmp_path))
+    assert loaded.resolve_path(loaded.store.path) == tmp_path / "desk.db"
