@@ -217,7 +217,7 @@ def unwrap(text: str) -> list[str]:
     rendering has one paragraph per paragraph (as mail clients produce)."""
     out: list[str] = []
     for line in text.rstrip("\n").split("\n"):
-        if out and len(out[-1]) >= 60 and line.strip() and not HDR_RE.match(line) \
+        if out and len(out[-1]) >= 60 and line.lstrip(">").strip() and not HDR_RE.match(line) \
                 and out[-1].startswith(">") == line.startswith(">") and not line.lstrip("> ").startswith(("-", "*")) \
                 and not line.strip().startswith(("1.", "2.", "3.", "4.", "5.")):
             out[-1] = out[-1] + " " + (line.lstrip(">").lstrip(" ") if line.startswith(">") else line.strip())
@@ -3099,6 +3099,78 @@ M("phish-expiry-plain", "out_of_scope", "escalate", "en",
 
     Mail Administrator
   """), cte="7bit")
+
+
+# ==========================================================================
+# a few more, added in a second pass (language / subject traps)
+# ==========================================================================
+
+M("expat-reply-english-to-norwegian", "admin_reset", "reply", "en",
+  "English new text above a quoted Norwegian desk reply; SSPR failed (no phone), not signed in anywhere",
+  frm=("Tom Becker", "tom.becker.oslo@gmail.com"), subject="Re: SV: Glemt passord",
+  auth_style="google", shape="alt", html_style="gmail",
+  body=T("""
+    Hi, sorry, my Norwegian isn't good enough for this yet. I tried the link in your
+    mail, but it wants to send a code to a phone number, and I never registered one.
+    I'm not logged in anywhere - the work laptop is still in a box after the move.
+
+    Can someone help me get back in?
+
+    Tom Becker (tom.becker@contoso.no)
+
+    man. 19. mai 2025 kl. 10:04 skrev Resetdesk <help@resetdesk.example>:
+
+  """) + "\n" + quote(DESK_NB_SSPR), date=dt(2025, 5, 19, 11, 40, ss=31))
+
+M("subject-username-body-password", "sspr", "reply", "en",
+  "subject says forgot username but the body says the username is known and the password is not (body wins)",
+  frm=("Alicia Romero", "alicia.romero.m@outlook.com"), subject="Forgot my username",
+  body=T("""
+    Sorry, wrong subject line - I know my username, it's alicia.romero@woodgrovebank.com.
+    It's the password I can't remember. I haven't tried anything yet because I didn't
+    want to lock myself out.
+
+    Alicia
+  """), auth_style="ms")
+
+M("bytte-passord-frivillig-innlogget", "out_of_scope", "escalate", "nb",
+  "wants to CHANGE a known password while signed in (not a recovery); mentions pålogget",
+  frm=("Henning Larsen", "henning.larsen@contoso.no"), subject="Bytte passord",
+  auth_style="ms", mua="X-Mailer: Microsoft Outlook 16.0",
+  body=T("""
+    Hei,
+
+    Jeg er pålogget og husker passordet mitt, men jeg vil gjerne bytte til et sterkere
+    et etter at jeg leste om passordlekkasjer i avisen. Hvor gjør jeg det i Microsoft 365?
+
+    Mvh
+    Henning Larsen
+  """))
+
+M("vs-kollega-husker-ikke-brukernavn-nynorsk", "forgot_username", "reply", "nb",
+  "nynorsk forward: colleague's plea about her user name is forwarded, 'kan de hjelpe henne?'",
+  frm=("Magnus Fjeld", "magnus.fjeld@fjordkommune.no"), subject="VS: Brukarnamn",
+  auth_style="ms", cs="iso-8859-1", cte="quoted-printable", shape="alt",
+  mua="X-Mailer: Microsoft Outlook 16.0",
+  body=T("""
+    Hei,
+
+    Kan de hjelpe henne? Ho er ny i heimetenesta og har ikkje fått noko brukarnamn
+    frå oss, trur eg.
+
+    Magnus
+
+    ________________________________
+    Fra: Marit Sletten <marit.sletten@online.no>
+    Sendt: tysdag 2. september 2025 08:12
+    Til: Magnus Fjeld <magnus.fjeld@fjordkommune.no>
+    Emne: Brukarnamn
+
+    Hei Magnus! Eg veit ikkje kva brukarnamnet mitt er til Teams og e-posten på jobb.
+    Passord fekk eg på SMS, men kva skal eg skrive som brukarnamn?
+
+    Marit
+  """), date=dt(2025, 9, 2, 9, 3, ss=40))
 
 
 # ==========================================================================
