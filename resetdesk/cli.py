@@ -22,24 +22,83 @@ def cli():
 def run(config_path, once, log_format):
     """Run the desk: watch the mailbox, classify, reply.
 
+    Without --once it runs until SIGTERM (or Ctrl-C), finishing the message in
+    hand. One log line per message on stderr. Exit status 75 when another
+    `resetdesk run` already uses the same store.
+
     Example: resetdesk run --once   (the local Maildir default, no servers needed)
     """
-    from . import config as config_module
     from . import service
 
-    config = config_module.load(config_path)
+    config = load_config_or_exit(config_path)
     raise SystemExit(service.run(config, once=once, log_format=log_format))
+
+
+def _audit_bound(value: str | None, *, end: bool) -> str | None:
+    """A --since/--until value as a stored timestamp (UTC); a bare date covers its whole day."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from .store import timestamp
+
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value) + timedelta(days=1 if end else 0)
+            moment = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        else:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time",
+                                 param_hint="--until" if end else "--since") from None
+    return timestamp(moment)
+
+
+def _audit_line(row: dict) -> str:
+    detail = " ".join(f"{k}={json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v}"
+                      for k, v in row["detail"].items() if v not in (None, "", [], {}))
+    return (f"{row['at'][:19].replace('T', ' ')}  {row['event']:<22} {row['sender'] or '-':<28} "
+            f"{row['scenario'] or '-':<16} {detail}")
 
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
+@click.option("--sender", metavar="ADDR", help="Only events about this address (a requester, or a recipient of ours).")
+@click.option("--scenario", metavar="S", help="Only events with this scenario (sspr, support, ...).")
+@click.option("--since", metavar="DATE", help="From this day (YYYY-MM-DD) or time (ISO 8601), UTC.")
+@click.option("--until", metavar="DATE", help="Up to and including this day, or before this time, UTC.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N events (the newest).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def audit(config_path, as_json):
-    """List the audit trail.
+def audit(config_path, sender, scenario, since, until, limit, as_json):
+    """List the audit trail, newest first.
+
+    Every decision, held or suppressed reply, parked message and delivery is
+    an event. The store is a plain SQLite file: `sqlite-utils rows DB audit`
+    and Datasette read it too.
 
     Example: resetdesk audit --sender anna@contoso.no --since 2026-11-01
     """
-    raise NotImplementedError("being written")
+    from .store import Store
+
+    config = load_config_or_exit(config_path)
+    path = config.resolve_path(config.store.path)
+    if not path.exists():
+        raise click.ClickException(f"no store at {path}: nothing has run with this config yet")
+    store = Store(path)
+    try:
+        rows = store.audit_rows(sender=sender, scenario=scenario, since=_audit_bound(since, end=False),
+                                until=_audit_bound(until, end=True), limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    click.echo(f"{'at (UTC)':<19}  {'event':<22} {'sender':<28} {'scenario':<16} detail")
+    for row in rows:
+        click.echo(_audit_line(row))
 
 
 def load_config_or_exit(path):
