@@ -55,6 +55,9 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "poll_interval": Setting((int, float), 30.0, "Seconds between polls without IDLE; also the IDLE re-check interval."),
         "timeout": Setting((int, float), 30.0, "Socket timeout in seconds."),
         "ca_file": Setting(str, "", "CA bundle to verify the server with (empty: the system's)."),
+        "reconnect_initial_delay": Setting((int, float), 0.5, "Seconds before the first reconnect after a lost connection; doubles per failed attempt."),
+        "reconnect_max_delay": Setting((int, float), 30.0, "Cap in seconds on the wait between reconnect attempts."),
+        "reconnect_give_up": Setting((int, float), 300.0, "Seconds of failed reconnects after which fetch/move raise IntakeConnectionError."),
     },
     "oauth": {
         "tenant_id": Setting(str, "", "Entra ID tenant (directory) id."),

@@ -763,8 +763,10 @@ service anvil {{
         begun = time.monotonic()
         log = self.log_path.open("ab")
         try:
+            # Its own process group: stop() must end the IMAP sessions too, and they outlive the master.
             self.process = subprocess.Popen([self.binary, "-F", "-c", str(self.config_file)],
-                                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                            start_new_session=True)
         finally:
             log.close()
         if not _wait_for(lambda: self._greets() or not self.running, timeout) or not self.running:
@@ -780,19 +782,29 @@ service anvil {{
         except OSError:
             return False
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM the master; with shutdown_clients (default) every IMAP session ends too."""
+    def stop(self, abrupt: bool = False, grace: float = 0.5) -> None:
+        """End the whole instance, like a server going down: every IMAP session is cut.
+
+        Signals the process group, because the master's own shutdown leaves
+        running imap processes (and their IDLE connections) alive. Graceful:
+        SIGTERM (sessions get "* BYE Server shutting down."), then SIGKILL
+        whatever is left after `grace` seconds (Dovecot's log process lingers
+        for ~1.5 s otherwise). `abrupt`: SIGKILL at once, clients see only EOF.
+        """
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        group = self.process.pid   # start_new_session: the master leads its group
+        if not abrupt:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(grace)
+        # Whatever is left (the log process lingers) goes now; exited members may stay zombies
+        # until init reaps them, so the group is not waited for, only the master and the port.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+        self.process.wait()
         self.process = None
-        # The port must be free again before a start() on the same port.
         _wait_for(lambda: not self._greets(), 2.0)
 
     def log_tail(self, lines: int = 40) -> str:
@@ -867,8 +879,13 @@ service anvil {{
             with self.client(user) as imap:
                 names = [name for _flags, _delimiter, name in imap.list_folders()]
                 for name in sorted(names, key=len, reverse=True):   # children before parents
-                    if name.upper() != "INBOX":
+                    if name.upper() == "INBOX":
+                        continue
+                    try:
                         imap.delete_folder(name)
+                    except imap.Error as error:  # an implicit parent (\NoSelect) goes with its children
+                        if "NONEXISTENT" not in str(error):
+                            raise
                 for name in imap.list_sub_folders():
                     _f, _d, sub = name
                     if sub.upper() != "INBOX":
