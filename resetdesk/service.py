@@ -365,12 +365,14 @@ class Desk:
         """Send every due outbox row over one transport connection; returns how many were sent."""
         if time.monotonic() < self._transport_down_until:
             return 0
-        sent = 0
+        sent, last_id = 0, 0
         try:
             while not self.stopping:
-                rows = self.store.due(limit=DELIVERY_BATCH)
+                # One walk up the ids: a row retried "now" waits for the next pass.
+                rows = self.store.due(limit=DELIVERY_BATCH, after_id=last_id)
                 if not rows:
                     break
+                last_id = rows[-1].id
                 for row in rows:
                     if self.stopping:
                         break

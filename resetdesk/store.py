@@ -284,11 +284,11 @@ class Store:
     def outbox_rows(self, where: str | None = None, params: list | None = None) -> list[OutboxRow]:
         return [OutboxRow.from_row(r) for r in self.db["outbox"].rows_where(where, params or [], order_by="id")]
 
-    def due(self, limit: int | None = None) -> list[OutboxRow]:
-        """Queued rows whose next attempt is due, oldest first."""
+    def due(self, limit: int | None = None, after_id: int = 0) -> list[OutboxRow]:
+        """Queued rows whose next attempt is due, oldest first (ids above `after_id`)."""
         return [OutboxRow.from_row(r) for r in self.db["outbox"].rows_where(
-            "status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
-            [timestamp(self.clock())], order_by="id", limit=limit)]
+            "status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND id > ?",
+            [timestamp(self.clock()), after_id], order_by="id", limit=limit)]
 
     def next_due_at(self) -> datetime | None:
         """When the earliest queued row becomes due (None: nothing queued)."""

@@ -58,15 +58,19 @@ def write_config(directory: Path, **tables: dict) -> Path:
     return path
 
 
-def config_from_servers(directory: Path, dovecot=None, smtp=None, **tables: dict) -> Path:
-    """write_config with [imap]/[smtp] pointing at the test servers (tests/servers.py's desk_config)."""
-    import servers
+def config_from_servers(directory: Path, desk_config, dovecot=None, smtp=None, *,
+                        imap_table: dict | None = None, smtp_table: dict | None = None, **tables: dict) -> Path:
+    """write_config with [imap]/[smtp] pointing at the test servers.
 
-    loaded = servers.desk_config(dovecot, None, smtp)
+    `desk_config` is conftest's fixture: it also puts the servers' passwords
+    into the environment (RESETDESK_IMAP_PASSWORD, RESETDESK_SMTP_PASSWORD)
+    for the test's duration, where the subprocess inherits them.
+    """
+    loaded = desk_config(dovecot=dovecot, smtp=smtp)
     if dovecot is not None:
-        tables["imap"] = {**dict(loaded.imap), "poll_interval": 1.0, **tables.get("imap", {})}
+        tables["imap"] = {**dict(loaded.imap), "poll_interval": 1.0, **(imap_table or {})}
     if smtp is not None:
-        tables["smtp"] = {**dict(loaded.smtp), "retry_initial_seconds": 0.0, **tables.get("smtp", {})}
+        tables["smtp"] = {**dict(loaded.smtp), "retry_initial_seconds": 0.0, **(smtp_table or {})}
     return write_config(directory, **tables)
 
 

@@ -1,0 +1,253 @@
+"""Exactly one reply per message, whatever dies when.
+
+The process (a real `resetdesk run --once` subprocess) is SIGKILLed at the
+crash points `after_decision` (decision committed, nothing moved or sent) and
+`after_send` (the transport took the reply, `sent` not yet recorded), then
+started again. The outbox Maildir can say whether an interrupted handoff
+completed; SMTP cannot, so an in-doubt SMTP row is held, never resent blindly.
+"""
+
+from __future__ import annotations
+
+import signal
+import smtplib
+import socket
+
+import pytest
+
+from resetdesk import config as config_module
+from resetdesk.responders.transport import DeliveryInDoubt, SmtpTransport, TransportUnavailable
+from resetdesk.service import Desk
+from resetdesk.store import Store
+from test_service_maildir import (RecordingClassifier, config_from_servers, drop, make_mail, outbox_messages,
+                                  run_desk, write_config)
+
+KILLED = -signal.SIGKILL
+
+
+def store_of(tmp_path) -> Store:
+    return Store(tmp_path / "var" / "resetdesk.db")
+
+
+def events(tmp_path) -> list[str]:
+    store = store_of(tmp_path)
+    try:
+        return [row["event"] for row in reversed(store.audit_rows())]
+    finally:
+        store.close()
+
+
+# ------------------------------------------------------------ the outbox Maildir
+
+
+def test_maildir_killed_after_decision(tmp_path):
+    config_path = write_config(tmp_path)
+    inbox = tmp_path / "var" / "maildir"
+    drop(inbox, make_mail(message_id="<k1@contoso.no>"))
+    killed = run_desk(config_path, crash_at="after_decision")
+    assert killed.returncode == KILLED
+    assert outbox_messages(tmp_path / "var" / "outbox") == []
+    assert len(list((inbox / "new").iterdir())) == 1          # decided, not yet moved
+
+    again = run_desk(config_path)
+    assert again.returncode == 0, again.stderr
+    assert len(outbox_messages(tmp_path / "var" / "outbox")) == 1
+    assert list((inbox / "new").iterdir()) == []
+    assert "already decided" in again.stderr
+    assert run_desk(config_path).returncode == 0
+    assert len(outbox_messages(tmp_path / "var" / "outbox")) == 1
+
+
+def test_maildir_killed_after_send_is_confirmed_not_rewritten(tmp_path):
+    config_path = write_config(tmp_path)
+    drop(tmp_path / "var" / "maildir", make_mail(message_id="<k2@contoso.no>"))
+    killed = run_desk(config_path, crash_at="after_send")
+    assert killed.returncode == KILLED
+    assert len(outbox_messages(tmp_path / "var" / "outbox")) == 1
+    store = store_of(tmp_path)
+    assert [r.status for r in store.outbox_rows()] == ["sending"]
+    store.close()
+
+    again = run_desk(config_path)
+    assert again.returncode == 0, again.stderr
+    assert len(outbox_messages(tmp_path / "var" / "outbox")) == 1
+    store = store_of(tmp_path)
+    assert [r.status for r in store.outbox_rows()] == ["sent"]
+    store.close()
+
+
+def test_maildir_row_marked_sending_but_never_written_is_sent_again(tmp_path):
+    config = config_module.load(write_config(tmp_path))
+    desk = Desk(config, classifier=RecordingClassifier())
+    drop(desk.source.root, make_mail(message_id="<k3@contoso.no>"))
+    desk.poll()
+    [row] = desk.store.due()
+    desk.store.mark_sending(row.id)          # as if killed between the commit and the write
+    desk.recover()
+    assert desk.store.outbox(row.id).status == "queued"
+    assert desk.deliver() == 1
+    assert len(outbox_messages(tmp_path / "var" / "outbox")) == 1
+    assert "delivery_requeued" in [r["event"] for r in desk.store.audit_rows()]
+    desk.close()
+
+
+# ------------------------------------------------------------ Dovecot + SMTP
+
+
+@pytest.mark.servers
+def test_smtp_killed_after_decision_sends_exactly_one(tmp_path, desk_config, dovecot, smtp):
+    config_path = config_from_servers(tmp_path, desk_config, dovecot, smtp)
+    dovecot.append(make_mail(message_id="<s1@contoso.no>"))
+    assert run_desk(config_path, crash_at="after_decision").returncode == KILLED
+    assert smtp.messages == []
+    assert len(dovecot.folder_uids("INBOX")) == 1
+
+    again = run_desk(config_path)
+    assert again.returncode == 0, again.stderr
+    assert len(smtp.wait_for(1)) == 1
+    assert dovecot.folder_uids("INBOX") == []
+    assert run_desk(config_path).returncode == 0
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.servers
+def test_smtp_killed_after_250_is_in_doubt_and_not_resent(tmp_path, desk_config, dovecot, smtp):
+    config_path = config_from_servers(tmp_path, desk_config, dovecot, smtp)
+    dovecot.append(make_mail(message_id="<s2@contoso.no>"))
+    assert run_desk(config_path, crash_at="after_send").returncode == KILLED
+    assert len(smtp.wait_for(1)) == 1
+
+    again = run_desk(config_path)
+    assert again.returncode == 0, again.stderr
+    assert "in doubt" in again.stderr
+    assert len(smtp.messages) == 1
+    store = store_of(tmp_path)
+    [row] = store.outbox_rows()
+    assert row.status == "held" and "in doubt" in row.last_error and row.message_id in row.last_error
+    store.close()
+    assert "delivery_in_doubt" in events(tmp_path)
+    assert run_desk(config_path).returncode == 0
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.servers
+def test_smtp_down_replies_wait_and_go_out_when_it_is_back(tmp_path, desk_config, dovecot, smtp):
+    config_path = config_from_servers(tmp_path, desk_config, dovecot, smtp)
+    smtp.stop()
+    for n in range(3):
+        dovecot.append(make_mail(sender=f"p{n}@contoso.no", message_id=f"<down{n}@contoso.no>"))
+    down = run_desk(config_path)
+    assert down.returncode == 0, down.stderr
+    assert "queued mail waits" in down.stderr
+    store = store_of(tmp_path)
+    assert [r.status for r in store.outbox_rows()] == ["queued"] * 3
+    assert all(r.attempts == 0 for r in store.outbox_rows())
+    store.close()
+    assert dovecot.folder_uids("INBOX") == []          # decided and moved all the same
+
+    smtp.start()
+    back = run_desk(config_path)
+    assert back.returncode == 0, back.stderr
+    assert sorted(m.rcpt_tos[0] for m in smtp.wait_for(3)) == ["p0@contoso.no", "p1@contoso.no", "p2@contoso.no"]
+    assert run_desk(config_path).returncode == 0
+    assert len(smtp.messages) == 3
+
+
+@pytest.mark.servers
+def test_temporary_refusal_is_retried_permanent_one_fails(tmp_path, desk_config, dovecot, smtp):
+    config_path = config_from_servers(tmp_path, desk_config, dovecot, smtp)
+    dovecot.append(make_mail(sender="temp@contoso.no", message_id="<t1@contoso.no>"))
+    smtp.refuse_next("451 4.3.0 Try again later", stage="DATA")
+    first = run_desk(config_path)
+    assert first.returncode == 0, first.stderr
+    assert smtp.messages == []
+    store = store_of(tmp_path)
+    [row] = store.outbox_rows()
+    assert (row.status, row.attempts) == ("queued", 1) and "451" in row.last_error
+    store.close()
+    assert run_desk(config_path).returncode == 0
+    assert len(smtp.wait_for(1)) == 1
+
+    dovecot.append(make_mail(sender="gone@contoso.no", message_id="<t2@contoso.no>"))
+    smtp.refuse_next("550 5.1.1 No such user", stage="RCPT")
+    assert run_desk(config_path).returncode == 0
+    store = store_of(tmp_path)
+    failed = [r for r in store.outbox_rows() if r.recipient == "gone@contoso.no"]
+    assert [(r.status, r.attempts) for r in failed] == [("failed", 0)] and "550" in failed[0].last_error
+    store.close()
+    assert "delivery_failed" in events(tmp_path)
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.servers
+def test_smtp_auth_and_the_password_never_logged(tmp_path, desk_config, dovecot, smtp_factory):
+    secret = "s3cret-pass-word-xyz"
+    server = smtp_factory(username="desk", password=secret)
+    config_path = config_from_servers(tmp_path, desk_config, dovecot, server)
+    dovecot.append(make_mail(message_id="<auth@contoso.no>"))
+    result = run_desk(config_path, "--log-format", "json", env={"RESETDESK_SMTP_PASSWORD": secret,
+                                                               "RESETDESK_IMAP_PASSWORD": dovecot.password})
+    assert result.returncode == 0, result.stderr
+    [received] = server.wait_for(1)
+    assert received.auth_user == "desk"
+    assert secret not in result.stderr
+    assert secret.encode() not in (tmp_path / "var" / "resetdesk.db").read_bytes()
+
+
+@pytest.mark.servers
+def test_wrong_smtp_password_keeps_the_queue(tmp_path, desk_config, dovecot, smtp_factory):
+    server = smtp_factory(username="desk", password="right")
+    config_path = config_from_servers(tmp_path, desk_config, dovecot, server)
+    dovecot.append(make_mail(message_id="<wrongpw@contoso.no>"))
+    result = run_desk(config_path, env={"RESETDESK_SMTP_PASSWORD": "wrong-one",
+                                        "RESETDESK_IMAP_PASSWORD": dovecot.password})
+    assert result.returncode == 0, result.stderr
+    assert "login as desk refused" in result.stderr and "wrong-one" not in result.stderr
+    store = store_of(tmp_path)
+    assert [r.status for r in store.outbox_rows()] == ["queued"]
+    store.close()
+
+
+@pytest.mark.servers
+def test_starttls(tmp_path, desk_config, dovecot, smtp_factory):
+    server = smtp_factory(starttls=True)
+    config_path = config_from_servers(tmp_path, desk_config, dovecot, server, smtp_table={"security": "starttls"})
+    dovecot.append(make_mail(message_id="<tls@contoso.no>"))
+    assert run_desk(config_path).returncode == 0
+    assert len(server.wait_for(1)) == 1
+
+
+@pytest.mark.servers
+def test_lost_reply_after_the_final_dot_is_in_doubt(tmp_path, desk_config, smtp, monkeypatch):
+    config = config_module.load(config_from_servers(tmp_path, desk_config, None, smtp))
+    desk = Desk(config, classifier=RecordingClassifier())     # no [imap] host: the local Maildir
+    drop(desk.source.root, make_mail(message_id="<dot@contoso.no>"))
+    desk.poll()
+    real_send = smtplib.SMTP.send
+
+    def send_then_drop(self, data):
+        real_send(self, data)
+        if isinstance(data, bytes) and data.endswith(b"\r\n.\r\n"):
+            self.sock.shutdown(socket.SHUT_RD)   # the server has it all; its answer never arrives
+
+    monkeypatch.setattr(smtplib.SMTP, "send", send_then_drop)
+    assert desk.deliver() == 0
+    [row] = desk.store.outbox_rows()
+    assert row.status == "held" and "in doubt" in row.last_error
+    assert len(smtp.wait_for(1)) == 1
+    desk.close()
+
+
+def test_unreachable_server_is_unavailable_not_a_failure(tmp_path):
+    import servers
+    config = config_module.from_dict({"smtp": {"host": "127.0.0.1", "port": servers.free_port(),
+                                               "security": "plain", "timeout": 2.0}})
+    transport = SmtpTransport(config)
+    with pytest.raises(TransportUnavailable):
+        transport.send(None, lambda: pytest.fail("handed over without a connection"))
+
+
+def test_in_doubt_is_a_delivery_error_of_its_own():
+    from resetdesk.errors import DeliveryError, TransientDeliveryError
+    assert issubclass(DeliveryInDoubt, DeliveryError)
+    assert not issubclass(DeliveryInDoubt, TransientDeliveryError)   # never retried as if transient
