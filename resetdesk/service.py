@@ -217,8 +217,9 @@ class Desk:
         # template parks the message without holding the write lock.
         recipient = compose.reply_recipient(mail, self.config)
         reply_id = compose.make_message_id(mail.key, "reply", self.config)
+        # No address to answer (a From without one) raises ComposeError: parked for a person.
         reply_raw = (compose.as_bytes(compose.compose_reply(mail, decision, self.config, reply_id))
-                     if wants_reply and recipient else None)
+                     if wants_reply else None)
         escalation_id = compose.make_message_id(mail.key, "escalation", self.config)
         escalation_raw = (compose.as_bytes(compose.compose_escalation(
             mail, decision, raw.data, self.config, mail.key, escalation_id)) if escalates else None)
