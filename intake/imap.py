@@ -122,9 +122,9 @@ class ImapSource:
             for uid in batch:
                 size = sizes[uid]
                 if size > self.max_message_bytes:
-                    yield RawMessage(self._mailbox(), str(uid), b"", uidvalidity, size)
+                    yield RawMessage(self.name, str(uid), b"", uidvalidity, size)
                 elif uid in bodies:  # absent: moved or expunged meanwhile
-                    yield RawMessage(self._mailbox(), str(uid), bodies[uid], uidvalidity, size)
+                    yield RawMessage(self.name, str(uid), bodies[uid], uidvalidity, size)
 
     def wait(self, timeout: float) -> bool:
         """Block until new mail may have arrived (True) or `timeout` seconds pass (False).
@@ -181,7 +181,7 @@ class ImapSource:
                 now = self._now()
                 if self._down_since is None:
                     self._down_since = now
-                delay = min(settings.reconnect_initial_delay * (2 ** self._failures), settings.reconnect_max_delay)
+                delay = min(settings.reconnect_initial_delay * 2 ** min(self._failures, 32), settings.reconnect_max_delay)
                 self._failures += 1
                 give_up_at = deadline if deadline is not None else self._down_since + settings.reconnect_give_up
                 if now + delay > give_up_at:
@@ -304,9 +304,6 @@ class ImapSource:
 
     # -------------------------------------------------------- watched folder
 
-    def _mailbox(self) -> str:
-        return self.name
-
     def _select_watched(self, client: IMAPClient) -> dict:
         info = client.select_folder(self._server_name(client, self.folder))
         self._selected_on = client
@@ -374,12 +371,22 @@ class ImapSource:
             self._sleep(max(0.0, min(deadline - self._now(), settings.poll_interval)))
             return False
         self._ensure_selected(client)
-        if self._arrived_since_listing(client):
-            return True
-        return self._idle(client, deadline)
+        # Re-issue IDLE every poll_interval (capped by RFC 2177's limit): a connection that died
+        # silently shows up at the DONE instead of never.
+        renew_every = max(1.0, min(float(settings.poll_interval), IDLE_RENEW_SECONDS))
+        while True:
+            # Dovecot reports in IDLE only what changes after it starts; a change that was
+            # pending at DONE surfaces at the next command, so look before every IDLE.
+            if self._arrived_since_listing(client):
+                return True
+            now = self._now()
+            if now >= deadline:
+                return False
+            if self._idle_until(client, min(deadline, now + renew_every)):
+                return True
 
     def _arrived_since_listing(self, client: IMAPClient) -> bool:
-        """Mail that came between the last listing and now (IDLE only reports what comes after it starts)."""
+        """Mail that came since the last fetch_new listing, whether or not an EXISTS told us."""
         first = self._next_unseen_uid
         if first is None:
             return True
@@ -391,23 +398,14 @@ class ImapSource:
         # "n:*" always matches the highest UID, even below n: compare, don't count.
         return any(uid >= first for uid in client.search(["UID", f"{first}:*"]))
 
-    def _idle(self, client: IMAPClient, deadline: float) -> bool:
-        # Re-issue IDLE every poll_interval (capped by RFC 2177's limit): a connection that died
-        # silently shows up at the DONE instead of never.
-        renew_every = max(1.0, min(float(self.config.imap.poll_interval), IDLE_RENEW_SECONDS))
+    def _idle_until(self, client: IMAPClient, until: float) -> bool:
+        """One IDLE command until `until`; True as soon as the server reports new mail."""
         client.idle()
-        started = self._now()
         while True:
             now = self._now()
-            if now >= deadline:
+            if now >= until:
                 break
-            if now - started >= renew_every:
-                if _reports_new_mail(client.idle_done()[1]):
-                    return True
-                client.idle()
-                started = self._now()
-                continue
-            chunk = min(deadline - now, renew_every - (now - started))
+            chunk = until - now
             responses = client.idle_check(timeout=chunk)
             if _reports_new_mail(responses):
                 client.idle_done()
@@ -417,9 +415,7 @@ class ImapSource:
                     raise _Transient(f"server said BYE: {_text(response[1:])}")
             if not responses and self._now() - now < chunk / 2:
                 # Readable but no line: the server closed the connection (EOF). DONE proves it either way.
-                if _reports_new_mail(client.idle_done()[1]):
-                    return True
-                client.idle()
+                break
         return _reports_new_mail(client.idle_done()[1])
 
     # ------------------------------------------------------------------- move

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 IMAP_SCOPE = "https://outlook.office365.com/.default"
+DESK_USER, DESK_PASSWORD = "desk@example.test", "desk-password"   # the help mailbox in Dovecot
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
 
@@ -628,7 +629,7 @@ class DovecotServer:
         self.host = "127.0.0.1"
         self.port = free_port()
         self.tls_port = free_port()
-        self.users = dict(users or {"desk@example.test": "desk-password", "other@example.test": "other-password"})
+        self.users = dict(users or {DESK_USER: DESK_PASSWORD, "other@example.test": "other-password"})
         self.user, self.password = next(iter(self.users.items()))
         # Dovecot's unprivileged processes must traverse it: not under pytest's 0700 tmp.
         self.directory = Path(directory or tempfile.mkdtemp(prefix="resetdesk-dovecot-"))

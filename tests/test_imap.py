@@ -117,6 +117,18 @@ def test_xoauth2_token_for_another_mailbox_is_refused(dovecot, identity, desk_co
         list(source.fetch_new())
 
 
+def test_xoauth2_temporary_failure_is_retried_not_an_auth_error(dovecot, identity, oauth_app, source_for, caplog):
+    client_id, _secret = oauth_app
+    # Introspection down twice: Dovecot answers NO [UNAVAILABLE], which a reconnect may cure.
+    identity.add_route("POST", r"/introspect", lambda server, request, params: servers.HttpResponse(503), times=2)
+    dovecot.append(servers.make_message())
+    source = source_for(auth="oauth", identity=identity, client_id=client_id)
+    with caplog.at_level(logging.WARNING, logger="resetdesk.intake"):
+        assert len(list(source.fetch_new())) == 1
+    assert caplog.text.count("reconnecting in") == 2
+    assert "UNAVAILABLE" in caplog.text
+
+
 def test_xoauth2_fetches_a_fresh_token_when_the_cached_one_is_refused(dovecot, identity, oauth_app, source_for):
     client_id, _secret = oauth_app
     first = source_for(auth="oauth", identity=identity, client_id=client_id)
@@ -283,6 +295,17 @@ def test_idle_wakes_soon_after_an_append(dovecot, source_for):
     median = statistics.median(latencies)
     print(f"\nIDLE wake latency after APPEND (s): {[round(x, 3) for x in latencies]}, median {median:.3f}")
     assert median < 1.5 and max(latencies) < 3.0
+
+
+def test_idle_is_renewed_and_still_wakes(dovecot, source_for):
+    source = source_for(poll_interval=0.4)   # IDLE re-issued every 1 s (the floor)
+    list(source.fetch_new())
+    thread = _later(1.6, lambda: dovecot.append(servers.make_message(subject="after a renewal")))
+    started = time.monotonic()
+    assert source.wait(6) is True
+    thread.join()
+    # At the latest by the renewal at 2 s: the NOOP before each IDLE finds what the DONE cut off.
+    assert 1.6 <= time.monotonic() - started < 2.6
 
 
 def test_wait_returns_false_after_the_timeout(dovecot, source_for):

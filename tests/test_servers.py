@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import smtplib
 import ssl
-import time
 import urllib.error
 import urllib.request
 
