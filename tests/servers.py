@@ -477,7 +477,7 @@ class IdentityServer:
 
 @dataclass(frozen=True)
 class ReceivedMail:
-    mail_from: str
+    mail_from: str              # "<>" for the null sender (MAIL FROM:<>)
     rcpt_tos: tuple[str, ...]
     data: bytes
     received_at: float          # time.time()
