@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import getaddresses
+
+
+def _addresses(values: list[str]) -> list[str]:
+    return [addr.lower() for _, addr in getaddresses(values) if "@" in addr]
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,8 @@ class InboundMail:
     with CR, LF and NUL removed. `headers` keeps the top-level header fields in
     order (name lower-cased), because the topmost Authentication-Results counts.
     `text` is the whole readable body (text/plain, or text derived from HTML);
-    which part of it is new is the rules' business.
+    which part of it is new is the rules' business. Header values are decoded
+    when first read: real Exchange mail carries dozens nobody reads.
     """
 
     key: str                      # stable identity: Message-ID, or a hash when there is none
@@ -39,9 +45,7 @@ class InboundMail:
     from_name: str
     subject: str
     text: str
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    to: list[str] = field(default_factory=list)
-    cc: list[str] = field(default_factory=list)
+    raw_headers: list[tuple[str, str]] = field(default_factory=list, repr=False)  # (lower-cased name, raw value)
     reply_to: str = ""
     return_path: str | None = None  # None: no header; "" : the null path <>
     date: datetime | None = None
@@ -54,15 +58,36 @@ class InboundMail:
     defects: list[str] = field(default_factory=list)
     size: int = 0
 
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """Every top-level header field in order, (lower-cased name, decoded value)."""
+        return [(name, self._decoded(index)) for index, (name, _) in enumerate(self.raw_headers)]
+
+    def _decoded(self, index: int) -> str:
+        cache = self.__dict__.setdefault("_decoded_cache", {})
+        if index not in cache:
+            from .parse import decode_header_value
+            cache[index] = decode_header_value(self.raw_headers[index][1])
+        return cache[index]
+
+    @property
+    def to(self) -> list[str]:
+        """To addresses, parsed on demand: the rules never need them, and parsing costs."""
+        return _addresses(self.header_all("to"))
+
+    @property
+    def cc(self) -> list[str]:
+        return _addresses(self.header_all("cc"))
+
     def header(self, name: str) -> str:
         """The first (topmost) value of a header, or ''."""
         name = name.lower()
-        for key, value in self.headers:
+        for index, (key, _) in enumerate(self.raw_headers):
             if key == name:
-                return value
+                return self._decoded(index)
         return ""
 
     def header_all(self, name: str) -> list[str]:
         """Every value of a header, topmost first."""
         name = name.lower()
-        return [value for key, value in self.headers if key == name]
+        return [self._decoded(index) for index, (key, _) in enumerate(self.raw_headers) if key == name]

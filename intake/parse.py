@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email
 import hashlib
 import logging
 import quopri
 import re
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.utils import parseaddr, parsedate_to_datetime
 
 import mailparser
 from mailparser.exceptions import MailParserError
@@ -31,6 +32,8 @@ logging.getLogger("mailparser").setLevel(logging.ERROR)
 _UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _FOLD = re.compile(r"\r?\n[ \t]*")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
+_SURROGATES = re.compile("[\udc80-\udcff]")
+_READ_HERE = {"from", "subject", "return-path", "message-id", "date", "reply-to", "in-reply-to", "references"}
 
 
 def clean_header_text(value: str) -> str:
@@ -42,7 +45,7 @@ def _decode_raw(value) -> str:
     """Undeclared 8-bit bytes arrive as surrogate escapes: UTF-8 first, else Windows-1252."""
     if not isinstance(value, str):
         value = str(value)
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    if not _SURROGATES.search(value):
         return value
     raw = value.encode("ascii", "surrogateescape")
     try:
@@ -78,10 +81,6 @@ def _decode_word(match: re.Match) -> str:
         return match.group(0)
 
 
-def _addresses(values: list[str]) -> list[str]:
-    return [addr.lower() for _, addr in getaddresses(values) if "@" in addr]
-
-
 def _message_ids(value: str) -> list[str]:
     return _MESSAGE_ID.findall(value)
 
@@ -109,20 +108,26 @@ def parse_message(data: bytes) -> InboundMail:
     if not data or not data.strip():
         raise MailParseError("empty message")
     try:
-        parsed = mailparser.parse_from_bytes(data)
+        message = email.message_from_bytes(data)
+        if len(message.keys()) == 0:
+            raise MailParseError("no header fields: not a mail message")
+        raw_headers = [(name.lower(), value) for name, value in message.raw_items()]
+        # mail-parser gets the MIME structure only: it would spend most of its
+        # time parsing Received and address headers that are read above.
+        for name in {name.lower() for name in message.keys()}:
+            if not (name.startswith("content-") or name == "mime-version"):
+                del message[name]
+        parsed = mailparser.MailParser(message)
+    except MailParseError:
+        raise
     except (MailParserError, RecursionError) as error:
         raise MailParseError(f"unparseable MIME: {error}") from None
     except Exception as error:  # the stdlib parser has odd corners; never let one stop the desk
         raise MailParseError(f"unparseable message: {type(error).__name__}: {error}") from None
-
-    message = parsed.message
-    if message is None or len(message.keys()) == 0:
-        raise MailParseError("no header fields: not a mail message")
-
-    headers = [(name.lower(), decode_header_value(value)) for name, value in message.raw_items()]
     first = {}
-    for name, value in headers:
-        first.setdefault(name, value)
+    for name, value in raw_headers:
+        if name in _READ_HERE and name not in first:
+            first[name] = decode_header_value(value)
 
     from_name, from_addr = parseaddr(first.get("from", ""))
     from_addr = from_addr.lower() if "@" in from_addr else ""
@@ -162,9 +167,7 @@ def parse_message(data: bytes) -> InboundMail:
         from_name=clean_header_text(from_name),
         subject=first.get("subject", ""),
         text=text,
-        headers=headers,
-        to=_addresses([v for n, v in headers if n == "to"]),
-        cc=_addresses([v for n, v in headers if n == "cc"]),
+        raw_headers=raw_headers,
         reply_to=(parseaddr(first.get("reply-to", ""))[1] or "").lower(),
         return_path=return_path,
         date=date,

@@ -45,15 +45,21 @@ class Renderer:
         self.graph = graph
         directory = Path(template_dir) if template_dir else default_data_dir() / "templates"
         loader = jinja2.FileSystemLoader(str(directory))
-        self.text_env = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined,
-                                           keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-        self.html_env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                                           trim_blocks=True, lstrip_blocks=True)
+        # Templates are read once per process (no mtime check per reply): restart to pick up an edit.
+        text_env = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined,
+                                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+        html_env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+        self.templates = {}
         for language in LANGUAGES:
-            for suffix in ("txt", "html"):
+            for suffix, env in (("txt", text_env), ("html", html_env)):
                 name = f"reply.{language}.{suffix}.j2"
-                if not (directory / name).is_file():
-                    raise KnowledgeError(f"{directory}: template {name} is missing")
+                try:
+                    self.templates[language, suffix] = env.get_template(name)
+                except jinja2.TemplateNotFound:
+                    raise KnowledgeError(f"{directory}: template {name} is missing") from None
+                except jinja2.TemplateSyntaxError as error:
+                    raise KnowledgeError(f"{directory}/{name}:{error.lineno}: {error.message}") from None
 
     def context(self, decision: Decision, mail) -> dict:
         language = decision.language if decision.language in LANGUAGES else "en"
@@ -84,8 +90,8 @@ class Renderer:
         language = decision.language if decision.language in LANGUAGES else "en"
         context = self.context(decision, mail)
         try:
-            text = self.text_env.get_template(f"reply.{language}.txt.j2").render(context)
-            html = self.html_env.get_template(f"reply.{language}.html.j2").render(context)
+            text = self.templates[language, "txt"].render(context)
+            html = self.templates[language, "html"].render(context)
         except jinja2.TemplateError as error:
             raise KnowledgeError(f"template reply.{language}: {error}") from None
         return Draft(subject=reply_subject(getattr(mail, "subject", "")), text=text, html=html,

@@ -11,10 +11,10 @@ durable-rules is used in the one way that is safe (../shared/NOTES.md):
 - each message gets its own session, deleted when the decision is read, so
   memory stays flat however many mails pass.
 
-The walk: an event {phase: walk, at: start, facts...} enters the graph; the
-first rule (lowest `pri`) whose conditions hold consumes it and posts the
-event at its target node; a node no rule leaves is settled, and the action
-phase picks the scenario's action (an [[actions]] exception or the default).
+The walk: an event {at: start, facts...} enters the graph; the first rule
+(lowest `pri`) whose conditions hold consumes it and posts the event at its
+target node. Where no edge leads on, the walk settles: an [[actions]]
+exception of that scenario (ranked after every edge) or its default action.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from .facts import FactExtractor, Facts
 from .graph import PREVIOUS, START, Graph, load_graph
 from .lexicon import Lexicon, load_lexicon
 
+_EXCEPTION_PRI = 5_000
 _SETTLE_PRI = 10_000
 _ruleset_numbers = itertools.count(1)
 
@@ -53,8 +54,8 @@ class _QuietHost(durable_engine.Host):
         return self._named_actions[action_name]
 
 
-def _condition(phase: str, node: str, when, unless) -> dict:
-    terms = [{"phase": phase}, {"at": node}]
+def _condition(node: str, when, unless) -> dict:
+    terms = [{"at": node}]
     terms += [{fact: True} for fact in when]
     terms += [{fact: False} for fact in unless]
     return {"m": {"$and": terms}}
@@ -71,27 +72,25 @@ class RuleEngine:
         self._trace: dict[str, list] = {}
         actions, ruleset = {}, {}
 
-        nodes = [START] + list(graph.scenarios)
-        for node in nodes:
+        for node in [START] + list(graph.scenarios):
             for pri, edge in enumerate(graph.rules_from(node), start=1):
                 action_name = f"edge:{edge.name}"
-                ruleset[edge.name] = {"pri": pri, "all": [_condition("walk", node, edge.when, edge.unless)],
+                ruleset[edge.name] = {"pri": pri, "all": [_condition(node, edge.when, edge.unless)],
                                       "run": action_name}
                 actions[action_name] = self._edge_action(edge.name, edge.target, edge.consumes)
-            if node != START:
-                settle = f"settle:{node}"
-                ruleset[settle] = {"pri": _SETTLE_PRI, "all": [_condition("walk", node, (), ())], "run": settle}
-                actions[settle] = self._settle_action(settle, node)
-        for node, scenario in graph.scenarios.items():
+            if node == START:
+                continue
+            # Where no edge leads on, the walk settles here; an [[actions]] exception
+            # (tried in order, after every edge) or else the default picks the action.
             exceptions = [a for a in graph.actions if a.scenario == node]
-            for pri, rule in enumerate(exceptions, start=1):
+            for offset, rule in enumerate(exceptions, start=1):
                 action_name = f"action:{rule.name}"
-                ruleset[rule.name] = {"pri": pri, "all": [_condition("act", node, rule.when, rule.unless)],
-                                      "run": action_name}
-                actions[action_name] = self._choose_action(rule.name, rule.action)
+                ruleset[rule.name] = {"pri": _EXCEPTION_PRI + offset,
+                                      "all": [_condition(node, rule.when, rule.unless)], "run": action_name}
+                actions[action_name] = self._settle_action(rule.name, node, rule.action)
             default = f"default-action:{node}"
-            ruleset[default] = {"pri": _SETTLE_PRI, "all": [_condition("act", node, (), ())], "run": default}
-            actions[default] = self._choose_action(default, scenario.action)
+            ruleset[default] = {"pri": _SETTLE_PRI, "all": [_condition(node, (), ())], "run": default}
+            actions[default] = self._settle_action(default, node, graph.scenarios[node].action)
 
         self._host = _QuietHost(actions)
         # The host keeps (and mutates) the definition it is given.
@@ -110,18 +109,9 @@ class RuleEngine:
             c.post(event)
         return act
 
-    def _settle_action(self, rule_name: str, node: str):
+    def _settle_action(self, rule_name: str, node: str, action: str):
         def act(c):
-            self._trace[c.s.sid].append(("settle", node))
-            event = dict(c.m._d)
-            event.pop("id", None)
-            event["phase"] = "act"
-            c.post(event)
-        return act
-
-    def _choose_action(self, rule_name: str, action: str):
-        def act(c):
-            self._trace[c.s.sid].append(("action", rule_name, action))
+            self._trace[c.s.sid].append(("settle", rule_name, node, action))
         return act
 
     def decide(self, facts: dict[str, bool], previous: str | None) -> tuple[str, str, list[str], list[str]]:
@@ -132,16 +122,15 @@ class RuleEngine:
         if previous is not None and previous not in self.graph.scenarios:
             previous = None
         sid = str(next(self._sessions))
-        event = {"sid": sid, "phase": "walk", "at": START, "previous": previous or ""}
+        event = {"sid": sid, "at": START, "previous": previous or ""}
         event.update({name: bool(facts.get(name, False)) for name in self.graph.facts})
         if previous is None:
             event["followup"] = False
         self._trace[sid] = trace = []
         try:
+            # An action that raised makes post() raise; one that never ran leaves
+            # the trace without a settle, which is checked below.
             self._host.post(self.name, event)
-            state = self._host.get_state(self.name, sid)
-            if state and state.get("exception"):
-                raise KnowledgeError(f"rule action failed: {state['exception']}")
         finally:
             self._host.delete_state(self.name, sid)
             del self._trace[sid]
@@ -150,11 +139,9 @@ class RuleEngine:
             if entry[0] == "rule":
                 fired.append(entry[1])
                 path.append(entry[2])
-            elif entry[0] == "settle":
-                scenario = entry[1]
             else:
                 fired.append(entry[1])
-                action = entry[2]
+                scenario, action = entry[2], entry[3]
         if scenario is None or action is None:
             raise KnowledgeError(f"the graph gave no decision for facts {sorted(k for k, v in facts.items() if v)}")
         return scenario, action, fired, path

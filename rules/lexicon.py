@@ -4,7 +4,8 @@ Each language file maps a fact name to a list of Python regular expressions.
 Matching happens on *folded* text: lower-cased, with æ/ø/å and their ASCII
 stand-ins (ae, oe, aa) folded alike, so "pålogget", "paalogget" and "palogget"
 are one word to the rules. Patterns are folded the same way when loaded, so an
-admin writes them in ordinary Norwegian. durable-rules never sees text: its
+admin writes them in ordinary Norwegian. A pattern matches from the start of
+a word. durable-rules never sees text: its
 own regex dialect cannot match \\w or non-ASCII case (NOTES).
 """
 
@@ -14,6 +15,12 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:  # the parser of `re` itself: how the prefilter reads a pattern
+    from re import _constants as _sre, _parser as _sre_parse
+except ImportError:  # Python < 3.11
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 from ..errors import KnowledgeError
 
@@ -31,42 +38,133 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", text)
 
 
+def _literal_requirements(items) -> list[frozenset[str]]:
+    """Strings a match of this parsed sequence must contain: each set is an any-of.
+
+    A run of literal characters at the top level must appear verbatim; an
+    alternation right after a run needs the run plus one branch's leading
+    literals. Everything else (classes, repeats that may be empty, groups)
+    only ends the run, which weakens the filter but never makes it wrong.
+    """
+    needs: list[frozenset[str]] = []
+    run = ""
+
+    def flush():
+        nonlocal run
+        if len(run) >= 3:
+            needs.append(frozenset([run]))
+        run = ""
+
+    for op, value in items:
+        if op is _sre.LITERAL:
+            run += chr(value)
+        elif op is _sre.BRANCH:
+            leads = []
+            for branch in value[1]:
+                lead = ""
+                for branch_op, branch_value in branch:
+                    if branch_op is not _sre.LITERAL:
+                        break
+                    lead += chr(branch_value)
+                leads.append(run + lead)
+            if leads and min(map(len, leads)) >= 2:
+                needs.append(frozenset(leads))
+            run = ""
+        elif op is _sre.SUBPATTERN:
+            flush()
+            needs.extend(_literal_requirements(value[-1]))
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and value[0] >= 1:
+            flush()
+            needs.extend(_literal_requirements(value[2]))
+        else:
+            flush()
+    flush()
+    return needs
+
+
+@dataclass(frozen=True)
+class FactPatterns:
+    """A fact's phrases as one alternation, and the literals that can trigger it.
+
+    `triggers` holds, for every phrase, the literals one of which any match of
+    that phrase must contain; when none is in the text, no phrase can match and
+    the regex is not run (a substring test is ~100x cheaper than a search).
+    None means some phrase has no such literal: the regex always runs.
+    """
+
+    pattern: re.Pattern
+    triggers: tuple[str, ...] | None
+
+    def search(self, text: str):
+        if self.triggers is not None and not any(literal in text for literal in self.triggers):
+            return None
+        return self.pattern.search(text)
+
+
 @dataclass
 class Lexicon:
     """Compiled patterns: fact -> one regex over all languages; plus language words and machine-mail signals."""
 
-    facts: dict[str, re.Pattern] = field(default_factory=dict)
+    facts: dict[str, FactPatterns] = field(default_factory=dict)
     words: dict[str, frozenset[str]] = field(default_factory=dict)
     weak_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    mask: FactPatterns | None = None       # negated phrases, blanked before facts are searched
     machine_subject: re.Pattern | None = None
     robot_localpart: re.Pattern | None = None
     sources: dict[str, list[str]] = field(default_factory=dict)
 
+    def first_match(self, fact: str, folded_text: str):
+        patterns = self.facts.get(fact)
+        return patterns.search(folded_text) if patterns is not None else None
+
     def matches(self, fact: str, folded_text: str) -> bool:
-        pattern = self.facts.get(fact)
-        return bool(pattern and pattern.search(folded_text))
+        return self.first_match(fact, folded_text) is not None
 
-    def why(self, fact: str, folded_text: str) -> str:
-        """The phrase that made a fact true, for the explanation."""
-        pattern = self.facts.get(fact)
-        found = pattern.search(folded_text) if pattern else None
-        return found.group(0) if found else ""
+    def unmask(self, folded_text: str) -> str:
+        """The text without its negated phrases ('nobody forgot a password')."""
+        if self.mask is not None and self.mask.search(folded_text):
+            folded_text = self.mask.pattern.sub(" ~ ", folded_text)
+        return folded_text
+
+    def search(self, facts, folded_text: str) -> dict[str, str]:
+        """The facts whose patterns match, each with the phrase that matched (the evidence)."""
+        found = {}
+        for fact in facts:
+            hit = self.first_match(fact, folded_text)
+            if hit:
+                found[fact] = hit.group(0)
+        return found
 
 
-def _compile(where: str, patterns: list[str]) -> re.Pattern:
+def _compile(where: str, patterns: list[str]) -> FactPatterns:
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         raise KnowledgeError(f"{where}: expected a list of strings")
-    folded = []
+    alternatives, triggers = [], set()
+    always = False
     for pattern in patterns:
         if _UPPER_ESCAPE.search(pattern):
             # Folding lower-cases the pattern: \S would become \s.
             raise KnowledgeError(f"{where}: {pattern!r}: upper-case escapes (\\S, \\W, \\B, \\D) are not allowed")
+        folded = fold(pattern)
         try:
-            re.compile(pattern)
+            re.compile(folded)
         except re.error as error:
             raise KnowledgeError(f"{where}: bad pattern {pattern!r}: {error}") from None
-        folded.append(f"(?:{fold(pattern)})")
-    return re.compile("|".join(folded))
+        alternatives.append(f"(?:{folded})")
+        needs = _literal_requirements(_sre_parse.parse(folded))
+        if needs:
+            # The most selective requirement: the any-of whose shortest literal is longest.
+            triggers.update(max(needs, key=lambda alts: min(map(len, alts))))
+        else:
+            always = True
+    # Every phrase starts at a word: \b lets the search skip mid-word positions at once.
+    compiled = re.compile(r"\b(?:" + "|".join(alternatives) + ")")
+    return FactPatterns(compiled, None if always else tuple(sorted(triggers, key=len)))
+
+
+def _compile_one(where: str, patterns: list[str]) -> re.Pattern:
+    """One alternation (for the machine-mail subject and sender lists)."""
+    return _compile(where, patterns).pattern
 
 
 def load_lexicon(directory: str | Path) -> Lexicon:
@@ -79,8 +177,8 @@ def load_lexicon(directory: str | Path) -> Lexicon:
         except (OSError, tomllib.TOMLDecodeError) as error:
             raise KnowledgeError(f"{path}: {error}") from None
         if path.stem == "machine":
-            lexicon.machine_subject = _compile(f"{path}: subject", data.get("subject", []))
-            lexicon.robot_localpart = _compile(f"{path}: robot_localpart", data.get("robot_localpart", []))
+            lexicon.machine_subject = _compile_one(f"{path}: subject", data.get("subject", []))
+            lexicon.robot_localpart = _compile_one(f"{path}: robot_localpart", data.get("robot_localpart", []))
             continue
         language = path.stem
         words = data.pop("language_words", None)
@@ -92,6 +190,9 @@ def load_lexicon(directory: str | Path) -> Lexicon:
         for fact, items in data.items():
             patterns.setdefault(fact, []).extend(items if isinstance(items, list) else [items])
             lexicon.sources.setdefault(fact, []).append(path.name)
+    negated = patterns.pop("negated", [])
+    if negated:
+        lexicon.mask = _compile(f"{directory}: negated", negated)
     for fact, items in patterns.items():
         lexicon.facts[fact] = _compile(f"{directory}: {fact}", items)
     if lexicon.machine_subject is None:

@@ -17,7 +17,7 @@ _FORWARD = re.compile(
 _ORIGINAL = re.compile(r"^\s*-{2,}\s*(?:original message|opprinnelig melding|opphavleg melding)\s*-{2,}\s*$",
                        re.IGNORECASE)
 _REPLY_HEADER = re.compile(
-    r"^\s*(?:on\s.{4,200}\bwrote:|den\s.{4,200}\bskrev\b.{0,40}:|.{4,200}\bskrev følgende:|"
+    r"^\s*(?:on\s.{4,200}\bwrote:|.{4,200}\bwrote:|.{4,200}\bskre?i?v\b.{0,120}:|.{4,200}\bskrev følgende:|"
     r"am\s.{4,200}\bschrieb\b.*:|le\s.{4,200}\ba écrit\s*:)\s*$",
     re.IGNORECASE)
 # Outlook puts a header block under a rule line: "From: x / Sent: y" or "Fra: x / Sendt: y".
