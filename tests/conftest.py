@@ -28,7 +28,8 @@ def pytest_configure(config):
 
 
 def servers_required() -> bool:
-    return bool(os.environ.get("CI")) or os.environ.get("RESETDESK_REQUIRE_SERVERS") == "1"
+    ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return ci or os.environ.get("RESETDESK_REQUIRE_SERVERS") == "1"
 
 
 def unavailable(reason: str):
