@@ -14,7 +14,7 @@ import urllib.parse
 from typing import Any
 
 from .config import Config
-from .errors import TokenError
+from .errors import ConfigError, TokenError
 
 log = logging.getLogger("resetdesk.auth")
 
@@ -97,9 +97,11 @@ class TokenProvider:
     def _secret(self) -> str:
         if not self.client_id:
             raise TokenError("oauth.client_id is empty")
+        if not self.config.oauth.authority and not self.config.oauth.tenant_id:
+            raise TokenError("oauth.tenant_id is empty (and no oauth.authority is set)")
         try:
             return self.config.secret("oauth", "client_secret_env")
-        except Exception as error:  # ConfigError: name the variable, never a value
+        except ConfigError as error:  # it names the variable, never a value
             raise TokenError(str(error)) from None
 
     def _key(self, secret: str) -> tuple[str, str, str, str]:

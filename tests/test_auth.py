@@ -21,6 +21,14 @@ def test_authority_defaults_to_the_tenant_on_microsoft_login():
     assert not auth._is_microsoft_host("https://127.0.0.1:4443/contoso-tenant")
 
 
+def test_missing_tenant_or_client_is_a_token_error(monkeypatch):
+    monkeypatch.setenv("RESETDESK_CLIENT_SECRET", "s")
+    with pytest.raises(TokenError, match="tenant_id"):
+        TokenProvider(from_dict({"oauth": {"client_id": "app"}})).token()
+    with pytest.raises(TokenError, match="client_id"):
+        TokenProvider(from_dict({"oauth": {"tenant_id": "t"}})).token()
+
+
 def test_missing_secret_names_the_variable_not_a_value(monkeypatch):
     monkeypatch.delenv("RESETDESK_CLIENT_SECRET", raising=False)
     config = from_dict({"oauth": {"tenant_id": "t", "client_id": "app"}})
