@@ -86,7 +86,7 @@ class ImapSource:
         self.folder: str = imap.folder
         self.name = f"imap://{self.username}@{self.host}/{self.folder}"
         self.max_message_bytes: int = config.limits.max_message_bytes
-        self._ca_file = str(config.resolve_path(imap.ca_file)) if imap.ca_file else None
+        self._ssl_context = self._make_ssl_context(config) if imap.security != "plain" else None
         if imap.auth == "oauth" and token_provider is None:
             from resetdesk.auth import TokenProvider
             token_provider = TokenProvider(config)
@@ -231,9 +231,18 @@ class ImapSource:
         if client is not None:
             _abandon(client)
 
+    @staticmethod
+    def _make_ssl_context(config: Config) -> ssl.SSLContext:
+        # Built once: a missing or unreadable CA file is a config error, not a reason to reconnect.
+        ca_file = str(config.resolve_path(config.imap.ca_file)) if config.imap.ca_file else None
+        try:
+            return ssl.create_default_context(cafile=ca_file)
+        except (OSError, ssl.SSLError) as error:
+            raise ConfigError(f"imap.ca_file {ca_file}: {error}") from None
+
     def _open(self) -> IMAPClient:
         security = self.config.imap.security
-        context = ssl.create_default_context(cafile=self._ca_file) if security != "plain" else None
+        context = self._ssl_context
         try:
             client = IMAPClient(self.host, self.port, ssl=security == "ssl", ssl_context=context,
                                 timeout=self.config.imap.timeout)

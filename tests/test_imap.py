@@ -64,6 +64,13 @@ def test_tls_without_the_ca_file_is_refused_at_once(dovecot, source_for):
     assert time.monotonic() - started < 2.0   # not retried: waiting would not help
 
 
+def test_a_missing_ca_file_is_a_config_error(dovecot, source_for, tmp_path):
+    from resetdesk.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="imap.ca_file"):
+        source_for(security="ssl", port=dovecot.tls_port, ca_file=str(tmp_path / "nope.pem"))
+
+
 def test_wrong_password_is_an_auth_error_not_a_retry(dovecot, source_for, monkeypatch, caplog):
     source = source_for()
     monkeypatch.setenv("RESETDESK_IMAP_PASSWORD", "not-the-password")
