@@ -328,9 +328,7 @@ class Desk:
         except IntakeError as error:
             log.warning("could not move %s to %s: %s", key, role, error)
             return
-        with self.store.transaction():
-            self.store.db.execute("UPDATE messages SET status = 'done' WHERE key = ? AND status = 'decided'",
-                                  [key])
+        self.store.mark_done(key)
 
     # -- delivery -----------------------------------------------------------
 

@@ -162,7 +162,7 @@ class Store:
     # -- transactions -------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator["Store"]:
+    def transaction(self, durable: bool = True) -> Iterator["Store"]:
         """One atomic unit: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
 
         IMMEDIATE takes the write lock up front: the flood limits read counts
@@ -175,22 +175,43 @@ class Store:
         if conn.in_transaction:
             yield self
             return
+        if not durable:
+            conn.execute("PRAGMA synchronous = NORMAL")
         try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot begin a transaction: {error}") from error
-        try:
-            yield self
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error as error:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise StoreError(f"commit failed: {error}") from error
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot begin a transaction: {error}") from error
+            try:
+                yield self
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise StoreError(f"commit failed: {error}") from error
+        finally:
+            if not durable:
+                conn.execute("PRAGMA synchronous = FULL")
+
+    def _insert(self, table: str, row: dict[str, Any]) -> int:
+        """INSERT one row; returns its rowid.
+
+        Plain SQL on the hot path: sqlite-utils' table.insert() reads the
+        table's schema on every call, measured at ~0.1 ms an insert, and a
+        decision writes five or six rows.
+        """
+        columns = ", ".join(f"[{name}]" for name in row)
+        marks = ", ".join("?" for _ in row)
+        return self.db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+
+    def _update(self, table: str, where: str, params: list[Any], **values: Any) -> None:
+        assignments = ", ".join(f"[{name}] = ?" for name in values)
+        self.db.execute(f"UPDATE [{table}] SET {assignments} WHERE {where}", [*values.values(), *params])
 
     def now(self) -> datetime:
         return self.clock()
@@ -209,16 +230,23 @@ class Store:
                     sender: str, subject: str, size: int | None, status: str, role: str,
                     error: str | None = None) -> None:
         assert status in MESSAGE_STATUSES, status
-        self.db["messages"].insert({
+        self._insert("messages", {
             "key": key, "mailbox": mailbox, "uid": uid, "uidvalidity": uidvalidity,
             "sender": sender, "subject": subject, "size": size,
             "received": timestamp(self.clock()), "status": status, "role": role,
             "error": error,
         })
 
-    def set_message_status(self, key: str, status: str) -> None:
-        assert status in MESSAGE_STATUSES, status
-        self.db["messages"].update(key, {"status": status})
+    def mark_done(self, key: str) -> None:
+        """A decided message was moved to its folder.
+
+        Committed without an fsync of its own (synchronous=NORMAL for this one
+        commit): losing it to a power cut only means the message, if still in
+        the inbox, is recognised and moved again. The next FULL commit makes it
+        durable anyway.
+        """
+        with self.transaction(durable=False):
+            self._update("messages", "key = ? AND status = 'decided'", [key], status="done")
 
     # -- decisions ----------------------------------------------------------
 
@@ -226,7 +254,7 @@ class Store:
         """Record a decision in the shape of resetdesk.classify.decision_record (JSON columns as text)."""
         def as_json(value: Any) -> str:
             return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-        return self.db["decisions"].insert({
+        return self._insert("decisions", {
             "message_key": message_key,
             "scenario": record["scenario"],
             "action": record["action"],
@@ -239,7 +267,7 @@ class Store:
             "previous_scenario": record.get("previous_scenario"),
             "template": template,
             "created": timestamp(self.clock()),
-        }).last_pk
+        })
 
     def decision(self, message_key: str) -> dict[str, Any] | None:
         rows = list(self.db["decisions"].rows_where("message_key = ?", [message_key]))
@@ -270,13 +298,13 @@ class Store:
               message_id: str, raw: bytes, template: str | None = None,
               status: str = "queued", last_error: str | None = None) -> int:
         assert kind in OUTBOX_KINDS and status in ("queued", "held"), (kind, status)
-        return self.db["outbox"].insert({
+        return self._insert("outbox", {
             "message_key": message_key, "kind": kind, "recipient": recipient,
             "envelope_from": envelope_from, "message_id": message_id, "raw": raw,
             "template": template, "status": status, "attempts": 0,
             "last_error": last_error, "next_attempt_at": None,
             "created": timestamp(self.clock()), "sent_at": None,
-        }).last_pk
+        })
 
     def outbox(self, row_id: int) -> OutboxRow:
         return OutboxRow.from_row(self.db["outbox"].get(row_id))
@@ -299,7 +327,7 @@ class Store:
         return self.clock() if row[0] == "" else datetime.fromisoformat(row[0])
 
     def _set(self, row_id: int, **values: Any) -> None:
-        self.db["outbox"].update(row_id, values)
+        self._update("outbox", "id = ?", [row_id], **values)
 
     def mark_sending(self, row_id: int) -> None:
         """The row is about to be handed to the transport: attempts+1, committed first."""
@@ -385,7 +413,7 @@ class Store:
     def audit(self, event: str, *, message_key: str | None = None, sender: str | None = None,
               scenario: str | None = None, **detail: Any) -> None:
         """Append one event; `detail` is stored as a JSON object."""
-        self.db["audit"].insert({
+        self._insert("audit", {
             "at": timestamp(self.clock()), "event": event, "message_key": message_key,
             "sender": sender, "scenario": scenario,
             "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),

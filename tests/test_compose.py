@@ -157,3 +157,23 @@ def test_escalation_summary_and_original_attached():
 def test_escalation_template_lives_in_data_templates():
     assert (compose.TEMPLATES / "escalation.txt.j2").is_file()
     assert (compose.TEMPLATES / "escalation-subject.txt.j2").is_file()
+
+
+def test_international_domain_is_written_as_idna():
+    mail = parse_message(RAW.replace(b"<Ase.Berg@contoso.no>", "<ase@blåbær.no>".encode()))
+    sent = reparse(compose.compose_reply(mail, decision(), config(), "x@contoso.no"))
+    assert compose.reply_recipient(mail, config()) == "ase@xn--blbr-roah.no"
+    assert sent["To"].addresses[0].addr_spec == "ase@xn--blbr-roah.no"
+    assert sent["To"].addresses[0].display_name == "Åse Berg"
+
+
+def test_non_ascii_local_part_is_refused_not_mangled():
+    mail = parse_message(RAW.replace(b"<Ase.Berg@contoso.no>", "<åse@contoso.no>".encode()))
+    with pytest.raises(compose.ComposeError, match="SMTPUTF8"):
+        compose.compose_reply(mail, decision(), config(), "x@contoso.no")
+
+
+@pytest.mark.parametrize("address", ["two words@contoso.no", "a<b@contoso.no", "noat.contoso.no", "a@b@c"])
+def test_unusable_addresses_are_refused(address):
+    with pytest.raises(compose.ComposeError):
+        compose.ascii_address(address)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import signal
 import smtplib
-import socket
 
 import pytest
 
@@ -223,14 +222,20 @@ def test_lost_reply_after_the_final_dot_is_in_doubt(tmp_path, desk_config, smtp,
     desk = Desk(config, classifier=RecordingClassifier())     # no [imap] host: the local Maildir
     drop(desk.source.root, make_mail(message_id="<dot@contoso.no>"))
     desk.poll()
-    real_send = smtplib.SMTP.send
+    real_send, real_getreply = smtplib.SMTP.send, smtplib.SMTP.getreply
 
-    def send_then_drop(self, data):
+    def send(self, data):
         real_send(self, data)
-        if isinstance(data, bytes) and data.endswith(b"\r\n.\r\n"):
-            self.sock.shutdown(socket.SHUT_RD)   # the server has it all; its answer never arrives
+        self.whole_message_sent = isinstance(data, bytes) and data.endswith(b"\r\n.\r\n")
 
-    monkeypatch.setattr(smtplib.SMTP, "send", send_then_drop)
+    def getreply(self):
+        if getattr(self, "whole_message_sent", False):   # the server has it all; its answer never arrives
+            self.close()
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return real_getreply(self)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", send)
+    monkeypatch.setattr(smtplib.SMTP, "getreply", getreply)
     assert desk.deliver() == 0
     [row] = desk.store.outbox_rows()
     assert row.status == "held" and "in doubt" in row.last_error

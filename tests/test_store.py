@@ -221,3 +221,14 @@ def test_readable_with_the_sqlite_utils_cli(tmp_path, store):
 def test_store_path_from_config_is_relative_to_the_file(tmp_path):
     loaded = config_module.load(_config_file(tmp_path))
     assert loaded.resolve_path(loaded.store.path) == tmp_path / "desk.db"
+
+
+def test_a_relaxed_commit_leaves_the_connection_at_full(store):
+    decide(store, "mid:l@x")
+    store.mark_done("mid:l@x")
+    assert store.message("mid:l@x")["status"] == "done"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2
+    with pytest.raises(RuntimeError):
+        with store.transaction(durable=False):
+            raise RuntimeError
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2
