@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
+import random
 import statistics
 import subprocess
 import sys
@@ -97,6 +97,7 @@ def describe(values: list[float]) -> str:
             f"min {min(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms (n={len(values)})")
 
 
+
 # ----------------------------------------------------------------- latency
 
 
@@ -115,8 +116,10 @@ def latency(dovecot, smtp, count: int, idle: bool, poll_interval: float) -> list
             smtp.wait_for(1, timeout=60)                       # started, and waiting
             appender = IMAPClient(dovecot.host, dovecot.port, ssl=False, timeout=10)
             appender.login(dovecot.user, dovecot.password)
+            jitter = random.Random(7)
             for n in range(1, count + 1):
-                time.sleep(0.05)
+                # Polling: arrive anywhere in the poll cycle, not just after a reply went out.
+                time.sleep(0.05 if idle else jitter.uniform(0, poll_interval))
                 appender.append("INBOX", message(n, "idle" if idle else "poll"))
                 appended = time.time()
                 received = smtp.wait_for(n + 1, timeout=max(30.0, 3 * poll_interval))[n]
@@ -182,6 +185,34 @@ def throughput_imap(dovecot, smtp, backlog: int) -> str:
             f"{decided / steady:.0f} msg/s after start-up ({steady:.1f} s)")
 
 
+def imap_round_trips(dovecot, count: int = 200) -> str:
+    """What one message costs at the IMAP server alone: a UID MOVE, a NOOP (the floor)."""
+    from imapclient import IMAPClient
+
+    dovecot.reset()
+    maildir = dovecot.home_root / dovecot.user / "Maildir"
+    dovecot.deliver_to_maildir(message(0, "move"))
+    for n in range(1, count):
+        (maildir / "tmp" / f"{n:06d}.move").write_bytes(message(n, "move"))
+        os.rename(maildir / "tmp" / f"{n:06d}.move", maildir / "new" / f"{n:06d}.move")
+    dovecot._chown_tree(dovecot.home_root / dovecot.user)
+    client = IMAPClient(dovecot.host, dovecot.port, ssl=False, timeout=10)
+    client.login(dovecot.user, dovecot.password)
+    client.create_folder("bench-moved")
+    client.select_folder("INBOX")
+    uids = client.search("ALL")
+    started = time.perf_counter()
+    for uid in uids:
+        client.move([uid], "bench-moved")
+    move = (time.perf_counter() - started) / len(uids)
+    started = time.perf_counter()
+    for _ in uids:
+        client.noop()
+    noop = (time.perf_counter() - started) / len(uids)
+    client.logout()
+    return f"Dovecot alone: UID MOVE of one message {move * 1e3:.2f} ms, NOOP {noop * 1e3:.2f} ms"
+
+
 # ------------------------------------------------------------------ sqlite
 
 
@@ -238,6 +269,7 @@ def main() -> None:
     smtp = servers.SmtpServer().start()
     try:
         print("  " + throughput_imap(dovecot, smtp, args.backlog))
+        print("  " + imap_round_trips(dovecot))
         print("Latency, APPEND -> reply at the SMTP server:")
         print("  IDLE:    " + describe(latency(dovecot, smtp, args.latency, idle=True, poll_interval=30.0)))
         print(f"  polling every {args.poll_interval:g} s: "

@@ -214,28 +214,29 @@ class Desk:
         escalates = escalates and bool(self.config.escalation.address)
 
         # Compose before the transaction: it needs no database, and a broken
-        # template parks the message without holding the write lock.
-        recipient = compose.reply_recipient(mail, self.config)
-        reply_id = compose.make_message_id(mail.key, "reply", self.config)
-        # No address to answer (a From without one) raises ComposeError: parked for a person.
-        reply_raw = (compose.as_bytes(compose.compose_reply(mail, decision, self.config, reply_id))
-                     if wants_reply else None)
-        escalation_id = compose.make_message_id(mail.key, "escalation", self.config)
-        escalation_raw = (compose.as_bytes(compose.compose_escalation(
-            mail, decision, raw.data, self.config, mail.key, escalation_id)) if escalates else None)
+        # template or an address nobody can answer (ComposeError) parks the
+        # message without holding the write lock.
+        reply = escalation = None
+        if wants_reply:
+            reply_id = compose.make_message_id(mail.key, "reply", self.config)
+            reply = (compose.reply_recipient(mail, self.config), reply_id,
+                     compose.as_bytes(compose.compose_reply(mail, decision, self.config, reply_id)))
+        if escalates:
+            escalation_id = compose.make_message_id(mail.key, "escalation", self.config)
+            escalation = (self.config.escalation.address, escalation_id, compose.as_bytes(
+                compose.compose_escalation(mail, decision, raw.data, self.config, mail.key, escalation_id)))
 
         record = self.decision_record(decision)
-        template = decision.reply.template if decision.reply is not None else None
+        guidance = decision.reply.template if decision.reply is not None else None
         outcome = Outcome(mail.key, mail.from_addr, decision.scenario, decision.action, role)
         audit = dict(message_key=mail.key, sender=mail.from_addr, scenario=decision.scenario)
-        envelope_from = "" if self.config.smtp.null_sender else compose.desk_address(self.config)
 
         with self.store.transaction():
             # The limits read the outbox inside the same transaction that
             # writes to it: counts and new rows cannot drift apart.
-            reply_verdict = (limits.check_reply(self.store, self.config, mail, recipient,
-                                                template or decision.scenario) if wants_reply else None)
-            escalation_verdict = limits.check_total(self.store, self.config) if escalates else None
+            reply_verdict = (limits.check_reply(self.store, self.config, mail, reply[0],
+                                                guidance or decision.scenario) if reply else None)
+            escalation_verdict = limits.check_total(self.store, self.config) if escalation else None
             if reply_verdict is not None and reply_verdict.outcome == limits.HELD:
                 outcome.role = "needs_human"     # a person held back: a person should look
             elif reply_verdict is not None and reply_verdict.outcome == limits.SUPPRESSED \
@@ -245,32 +246,16 @@ class Desk:
             self.store.add_message(mail.key, mailbox=raw.mailbox, uid=raw.uid, uidvalidity=raw.uidvalidity,
                                    sender=mail.from_addr, subject=mail.subject, size=len(raw.data),
                                    status="decided", role=outcome.role)
-            self.store.add_decision(mail.key, record, template)
+            self.store.add_decision(mail.key, record, guidance)
             results = []
             if reply_verdict is not None and reply_verdict.outcome == limits.SUPPRESSED:
                 self.store.audit("reply_suppressed", reason=reply_verdict.reason, **audit)
                 results.append("reply suppressed")
             elif reply_verdict is not None:
-                status = "held" if reply_verdict.outcome == limits.HELD else "queued"
-                row = self.store.queue(message_key=mail.key, kind="reply", recipient=recipient,
-                                       envelope_from=envelope_from, message_id=reply_id, raw=reply_raw,
-                                       template=template or decision.scenario, status=status,
-                                       last_error=reply_verdict.reason or None)
-                self.store.audit(f"reply_{status}", outbox_id=row, to=recipient, reason=reply_verdict.reason or None,
-                                 message_id=reply_id, template=template, **audit)
-                results.append(f"reply {status}")
-                outcome.detail["reply_outbox_id"] = row
+                results.append(self._queue("reply", reply, reply_verdict, guidance or decision.scenario,
+                                           outcome, audit))
             if escalation_verdict is not None:
-                status = "held" if escalation_verdict.outcome == limits.HELD else "queued"
-                row = self.store.queue(message_key=mail.key, kind="escalation",
-                                       recipient=self.config.escalation.address, envelope_from=envelope_from,
-                                       message_id=escalation_id, raw=escalation_raw, status=status,
-                                       last_error=escalation_verdict.reason or None)
-                self.store.audit(f"escalation_{status}", outbox_id=row,
-                                 reason=escalation_verdict.reason or None,
-                                 to=self.config.escalation.address, **audit)
-                results.append(f"escalation {status}")
-                outcome.detail["escalation_outbox_id"] = row
+                results.append(self._queue("escalation", escalation, escalation_verdict, None, outcome, audit))
             if decision.action == "approval_requested":
                 results.extend(self._approval_requested(mail, decision))
             outcome.result = ", ".join(results) or "no mail"
@@ -278,6 +263,20 @@ class Desk:
                              previous_scenario=decision.previous_scenario,
                              rules=[r.name for r in decision.rules], **audit)
         return outcome
+
+    def _queue(self, kind: str, mail: tuple[str, str, bytes], verdict: limits.Verdict, guidance: str | None,
+               outcome: Outcome, audit: dict[str, Any]) -> str:
+        """One outbox row (queued, or held by the limits) and its audit event, inside the deciding transaction."""
+        recipient, message_id, raw = mail
+        status = "held" if verdict.outcome == limits.HELD else "queued"
+        envelope_from = "" if self.config.smtp.null_sender else compose.desk_address(self.config)
+        row = self.store.queue(message_key=outcome.key, kind=kind, recipient=recipient,
+                               envelope_from=envelope_from, message_id=message_id, raw=raw,
+                               template=guidance, status=status, last_error=verdict.reason or None)
+        self.store.audit(f"{kind}_{status}", outbox_id=row, to=recipient, message_id=message_id,
+                         reason=verdict.reason or None, template=guidance, **audit)
+        outcome.detail[f"{kind}_outbox_id"] = row
+        return f"{kind} {status}"
 
     def _approval_requested(self, mail: InboundMail, decision: Decision) -> list[str]:
         """THE APPROVAL FLOW HOOKS IN HERE (a later issue).

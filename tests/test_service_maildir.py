@@ -344,3 +344,14 @@ def test_maildir_source_creates_role_folders(tmp_path):
     source.move(raw, "answered")
     source.move(raw, "answered")     # already gone: fine
     assert list(source.fetch_new()) == []
+
+
+def test_machine_mail_without_a_usable_address_is_ignored_not_parked(tmp_path):
+    config = config_module.load(write_config(tmp_path))
+    desk = Desk(config, classifier=RecordingClassifier(action="ignore", scenario="auto_reply"))
+    drop(desk.source.root, make_mail(sender="Mail Delivery System", message_id="<ign@x>"))
+    desk.run(once=True)
+    assert desk.store.message("mid:ign@x")["status"] == "done"
+    assert desk.store.message("mid:ign@x")["role"] == "ignored"
+    assert desk.store.db["outbox"].count == 0
+    desk.close()
