@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from ..config import Config
-from ..errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from ..errors import ConfigError, DeliveryError, PermanentDeliveryError, TransientDeliveryError
 from ..store import OutboxRow
 
 log = logging.getLogger("resetdesk.transport")
@@ -104,6 +104,8 @@ class SmtpTransport:
             if s.username:
                 # The secret is read here, used once, and never stored on self.
                 connection.login(s.username, self.config.secret("smtp", "password_env"))
+        except ConfigError as error:   # the password's variable is unset: same as a refused login
+            raise TransportUnavailable(f"{self.name}: {error}") from None
         except smtplib.SMTPAuthenticationError as error:
             # A refused login is the configuration's fault, not the message's:
             # the queue waits for an operator instead of failing every row.

@@ -256,3 +256,13 @@ def test_in_doubt_is_a_delivery_error_of_its_own():
     from resetdesk.errors import DeliveryError, TransientDeliveryError
     assert issubclass(DeliveryInDoubt, DeliveryError)
     assert not issubclass(DeliveryInDoubt, TransientDeliveryError)   # never retried as if transient
+
+
+@pytest.mark.servers
+def test_missing_password_variable_keeps_the_queue(smtp_factory, monkeypatch):
+    server = smtp_factory(username="desk", password="right")
+    monkeypatch.delenv("RESETDESK_SMTP_PASSWORD", raising=False)
+    config = config_module.from_dict({"smtp": {"host": server.host, "port": server.port,
+                                               "security": "plain", "username": "desk"}})
+    with pytest.raises(TransportUnavailable, match="RESETDESK_SMTP_PASSWORD"):
+        SmtpTransport(config).send(None, lambda: pytest.fail("handed over without a login"))
