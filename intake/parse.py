@@ -85,6 +85,20 @@ def _message_ids(value: str) -> list[str]:
     return _MESSAGE_ID.findall(value)
 
 
+_SIMPLE_ADDRESS = re.compile(
+    r'\s*(?:"?(?P<name>[^"<>,;:@\\]*?)"?\s*<(?P<angle>[^<>\s"@,;:\\()]+@[^<>\s"@,;:\\()]+)>|(?P<bare>[^<>\s"@,;:\\()]+@[^<>\s"@,;:\\()]+))\s*')
+
+
+def parse_address(value: str) -> tuple[str, str]:
+    """(display name, address); the plain forms by regex, anything else by the stdlib (~40 us a call)."""
+    simple = _SIMPLE_ADDRESS.fullmatch(value)
+    if simple:
+        if simple.group("bare"):
+            return "", simple.group("bare")
+        return simple.group("name").strip(), simple.group("angle")
+    return parseaddr(value)
+
+
 def normalise_message_id(value: str) -> str:
     ids = _message_ids(value)
     if ids:
@@ -114,9 +128,9 @@ def parse_message(data: bytes) -> InboundMail:
         raw_headers = [(name.lower(), value) for name, value in message.raw_items()]
         # mail-parser gets the MIME structure only: it would spend most of its
         # time parsing Received and address headers that are read above.
-        for name in {name.lower() for name in message.keys()}:
-            if not (name.startswith("content-") or name == "mime-version"):
-                del message[name]
+        # (One pass over the stdlib's header list; `del` per name rescans it.)
+        message._headers[:] = [(name, value) for name, value in message._headers
+                               if name.lower().startswith("content-") or name.lower() == "mime-version"]
         parsed = mailparser.MailParser(message)
     except MailParseError:
         raise
@@ -129,14 +143,14 @@ def parse_message(data: bytes) -> InboundMail:
         if name in _READ_HERE and name not in first:
             first[name] = decode_header_value(value)
 
-    from_name, from_addr = parseaddr(first.get("from", ""))
+    from_name, from_addr = parse_address(first.get("from", ""))
     from_addr = from_addr.lower() if "@" in from_addr else ""
     if not from_addr and "from" not in first:
         raise MailParseError("no From header: cannot tell who to answer")
 
     return_path = None
     if "return-path" in first:
-        _, return_path = parseaddr(first["return-path"])
+        _, return_path = parse_address(first["return-path"])
         return_path = return_path.lower()
 
     message_id = normalise_message_id(first.get("message-id", ""))
@@ -168,7 +182,7 @@ def parse_message(data: bytes) -> InboundMail:
         subject=first.get("subject", ""),
         text=text,
         raw_headers=raw_headers,
-        reply_to=(parseaddr(first.get("reply-to", ""))[1] or "").lower(),
+        reply_to=(parse_address(first.get("reply-to", ""))[1] or "").lower(),
         return_path=return_path,
         date=date,
         in_reply_to=normalise_message_id(first.get("in-reply-to", "")),
