@@ -14,7 +14,7 @@ from typing import Any
 from ..config import Config
 from ..intake.message import InboundMail
 from .lexicon import Lexicon, fold
-from .text import new_text
+from .text import new_text_parts
 
 LOOP_HEADER = "x-resetdesk-loop"
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -133,7 +133,8 @@ class FactExtractor:
         return "en"
 
     def extract(self, mail: InboundMail, followup: bool = False) -> Facts:
-        body = new_text(mail.text, mail.subject)
+        own, forwarded = new_text_parts(mail.text, mail.subject)
+        body = f"{own}\n{forwarded}".strip() if forwarded else own
         folded_body = fold(body)
         lexicon = self.lexicon
 
@@ -185,7 +186,10 @@ class FactExtractor:
             "requester_listed": mail.from_addr in self.policy.requesters,
             "sender_verified": verified,
         }
-        if len(_WORD.findall(folded_body)) >= 3:
+        # The writer's own words set the language; a forwarded plea only when they wrote almost nothing.
+        if len(_WORD.findall(own)) >= 3:
+            language = self.language(own)
+        elif len(_WORD.findall(folded_body)) >= 3:
             language = self.language(body, folded_body)
         else:
             language = self.language(mail.subject + "\n" + body)

@@ -82,6 +82,27 @@ def _literal_requirements(items) -> list[frozenset[str]]:
     return needs
 
 
+_CHAR_CLASS = re.compile(r"\[(?:\\.|[^\]\\])*\]")
+
+
+def fold_pattern(pattern: str) -> str:
+    """fold() for a regex: a character class gets single-letter folds only.
+
+    Digraph folds would break a class: [oe] must not become [o].
+    """
+    pieces, last = [], 0
+    for found in _CHAR_CLASS.finditer(pattern):
+        pieces.append(fold(pattern[last:found.start()]))
+        single = found.group(0).casefold()
+        for before, after in _FOLDS:
+            if len(before) == 1:
+                single = single.replace(before, after)
+        pieces.append(single)
+        last = found.end()
+    pieces.append(fold(pattern[last:]))
+    return "".join(pieces)
+
+
 @dataclass(frozen=True)
 class FactPatterns:
     """A fact's phrases as one alternation, and the literals that can trigger it.
@@ -101,11 +122,36 @@ class FactPatterns:
         return self.pattern.search(text)
 
 
+_SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)| - | \u2013 ")
+
+
+@dataclass(frozen=True)
+class Together:
+    """A fact that holds when a word of every group stands in one sentence.
+
+    More general than listing phrases: 'password' and 'forgot' in one
+    sentence cover the many ways people say it, typos of the rest included.
+    """
+
+    fact: str
+    groups: tuple[re.Pattern, ...]
+
+    def search(self, text: str):
+        if not all(group.search(text) for group in self.groups):
+            return None
+        for sentence in _SENTENCE_END.split(text):
+            hits = [group.search(sentence) for group in self.groups]
+            if all(hits):
+                return hits[0]
+        return None
+
+
 @dataclass
 class Lexicon:
     """Compiled patterns: fact -> one regex over all languages; plus language words and machine-mail signals."""
 
     facts: dict[str, FactPatterns] = field(default_factory=dict)
+    together: dict[str, list[Together]] = field(default_factory=dict)
     words: dict[str, frozenset[str]] = field(default_factory=dict)
     weak_words: dict[str, frozenset[str]] = field(default_factory=dict)
     mask: FactPatterns | None = None       # negated phrases, blanked before facts are searched
@@ -115,7 +161,13 @@ class Lexicon:
 
     def first_match(self, fact: str, folded_text: str):
         patterns = self.facts.get(fact)
-        return patterns.search(folded_text) if patterns is not None else None
+        hit = patterns.search(folded_text) if patterns is not None else None
+        if hit is None:
+            for rule in self.together.get(fact, ()):
+                hit = rule.search(folded_text)
+                if hit is not None:
+                    break
+        return hit
 
     def matches(self, fact: str, folded_text: str) -> bool:
         return self.first_match(fact, folded_text) is not None
@@ -145,7 +197,7 @@ def _compile(where: str, patterns: list[str]) -> FactPatterns:
         if _UPPER_ESCAPE.search(pattern):
             # Folding lower-cases the pattern: \S would become \s.
             raise KnowledgeError(f"{where}: {pattern!r}: upper-case escapes (\\S, \\W, \\B, \\D) are not allowed")
-        folded = fold(pattern)
+        folded = fold_pattern(pattern)
         try:
             re.compile(folded)
         except re.error as error:
@@ -181,6 +233,14 @@ def load_lexicon(directory: str | Path) -> Lexicon:
             lexicon.robot_localpart = _compile_one(f"{path}: robot_localpart", data.get("robot_localpart", []))
             continue
         language = path.stem
+        for index, entry in enumerate(data.pop("together", [])):
+            where = f"{path}: together[{index}]"
+            if not isinstance(entry, dict) or "fact" not in entry or not isinstance(entry.get("words"), list):
+                raise KnowledgeError(f"{where}: expected fact = \"...\" and words = [[...], [...]]")
+            groups = tuple(_compile(f"{where}.words[{n}]", group).pattern for n, group in enumerate(entry["words"]))
+            if len(groups) < 2:
+                raise KnowledgeError(f"{where}: needs at least two word groups")
+            lexicon.together.setdefault(entry["fact"], []).append(Together(entry["fact"], groups))
         words = data.pop("language_words", None)
         weak = data.pop("weak_language_words", None)
         if words is not None:
@@ -195,6 +255,9 @@ def load_lexicon(directory: str | Path) -> Lexicon:
         lexicon.mask = _compile(f"{directory}: negated", negated)
     for fact, items in patterns.items():
         lexicon.facts[fact] = _compile(f"{directory}: {fact}", items)
+    unknown = set(lexicon.together) - set(lexicon.facts)
+    if unknown:
+        raise KnowledgeError(f"{directory}: together names facts with no phrases: {', '.join(sorted(unknown))}")
     if lexicon.machine_subject is None:
         raise KnowledgeError(f"{directory}: machine.toml is missing")
     return lexicon

@@ -69,9 +69,9 @@ def _drop_header_block(lines: list[str]) -> list[str]:
     return lines[index:]
 
 
-def new_text(text: str, subject: str = "") -> str:
-    """The text that decides: the writer's own words and any forwarded message, without quotes or signatures."""
-    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+def new_text_parts(text: str, subject: str = "") -> tuple[str, str]:
+    """(what the writer wrote now, what they forwarded), without quotes or signatures."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     is_forward = bool(_FORWARD_SUBJECT.match(subject))
     segments: list[list[str]] = [[]]
     for line in lines:
@@ -79,14 +79,22 @@ def new_text(text: str, subject: str = "") -> str:
             segments.append([])
             continue
         segments[-1].append(line)
-    kept: list[str] = []
+    own_lines: list[str] = []
+    forwarded_lines: list[str] = []
     for number, segment in enumerate(segments):
+        target = own_lines if number == 0 else forwarded_lines
         if number > 0:
             segment = _drop_header_block(segment)
         own, forwarded = _own_text(segment, is_forward)
         own = [line for line in own if not _QUOTED.match(line)]
-        kept.extend(_strip_signature(own))
+        target.extend(_strip_signature(own))
         if forwarded:
             forwarded = [line for line in _drop_header_block(forwarded) if not _QUOTED.match(line)]
-            kept.extend(_strip_signature(forwarded))
-    return "\n".join(line for line in kept).strip()
+            forwarded_lines.extend(_strip_signature(forwarded))
+    return "\n".join(own_lines).strip(), "\n".join(forwarded_lines).strip()
+
+
+def new_text(text: str, subject: str = "") -> str:
+    """The text that decides: the writer's own words and any forwarded message."""
+    own, forwarded = new_text_parts(text, subject)
+    return f"{own}\n{forwarded}".strip() if forwarded else own

@@ -24,7 +24,7 @@ def decide(engine, previous=None, **facts):
     ({"password_lost": True, "signed_in": True}, "security_info", "reply"),
     ({"password_lost": True, "sspr_failed": True}, "admin_reset", "reply"),
     ({"password_lost": True, "sspr_failed": True, "signed_in": True}, "security_info", "reply"),
-    ({"password_lost": True, "only_admin": True, "signed_in": True, "signed_in_admin_center": True}, "new_admin_account", "reply"),
+    ({"password_lost": True, "only_admin": True, "no_other_admin": True, "signed_in": True, "signed_in_admin_center": True}, "new_admin_account", "reply"),
     ({"password_lost": True, "only_admin": True, "no_other_admin": True, "sspr_failed": True}, "support", "escalate"),
     ({"password_lost": True, "no_other_admin": True, "sspr_failed": True}, "support", "escalate"),
     ({"sspr_failed": True, "recovery_topic": True}, "admin_reset", "reply"),
