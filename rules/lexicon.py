@@ -117,7 +117,7 @@ class FactPatterns:
     triggers: tuple[str, ...] | None
 
     def search(self, text: str):
-        if self.triggers is not None and not any(literal in text for literal in self.triggers):
+        if self.triggers is not None and not any(map(text.__contains__, self.triggers)):
             return None
         return self.pattern.search(text)
 
@@ -205,10 +205,13 @@ def _compile(where: str, patterns: list[str]) -> FactPatterns:
         alternatives.append(f"(?:{folded})")
         needs = _literal_requirements(_sre_parse.parse(folded))
         if needs:
-            # The most selective requirement: the any-of whose shortest literal is longest.
-            triggers.update(max(needs, key=lambda alts: min(map(len, alts))))
+            # A selective requirement (no literal under 4 characters: 'pa' is in every
+            # text), and of those the one with fewest alternatives to test.
+            triggers.update(max(needs, key=lambda alts: (min(map(len, alts)) >= 4, -len(alts), min(map(len, alts)))))
         else:
             always = True
+    # A literal that contains another trigger adds nothing: the shorter one is in the text too.
+    triggers = {t for t in triggers if not any(o != t and o in t for o in triggers)}
     # Every phrase starts at a word: \b lets the search skip mid-word positions at once.
     compiled = re.compile(r"\b(?:" + "|".join(alternatives) + ")")
     return FactPatterns(compiled, None if always else tuple(sorted(triggers, key=len)))
