@@ -102,10 +102,11 @@ def check_reply(store: Store, config: Config, mail: InboundMail, recipient: str,
     if reason:
         return Verdict(SUPPRESSED, reason)
     if store.count_outgoing(limits.same_guidance_window_minutes, recipient=recipient,
-                            kind="reply", template=guidance):
+                            kind="reply", template=guidance, cap=1):
         return Verdict(HELD, f"the same guidance ({guidance}) went to {recipient} within "
                              f"{limits.same_guidance_window_minutes} minutes")
-    sent = store.count_outgoing(limits.sender_window_minutes, recipient=recipient, kind="reply")
+    sent = store.count_outgoing(limits.sender_window_minutes, recipient=recipient, kind="reply",
+                                cap=limits.replies_per_sender)
     if sent >= limits.replies_per_sender:
         return Verdict(HELD, f"{sent} replies to {recipient} within {limits.sender_window_minutes} "
                              f"minutes (limit {limits.replies_per_sender})")
@@ -115,7 +116,7 @@ def check_reply(store: Store, config: Config, mail: InboundMail, recipient: str,
 def check_total(store: Store, config: Config) -> Verdict:
     """The desk-wide cap, which escalations count against too."""
     limits = config.limits
-    total = store.count_outgoing(limits.total_window_minutes)
+    total = store.count_outgoing(limits.total_window_minutes, cap=limits.replies_total)
     if total >= limits.replies_total:
         return Verdict(HELD, f"{total} automatic mails within {limits.total_window_minutes} minutes "
                              f"(limit {limits.replies_total})")

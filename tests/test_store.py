@@ -62,10 +62,10 @@ def store(tmp_path, clock):
 
 def test_migrations_create_plain_tables_once(tmp_path, store):
     assert {"messages", "decisions", "outbox", "audit", "_sqlite_migrations"} <= set(store.db.table_names())
-    assert [m.name for m in migrations.applied(store.db)] == ["0001_initial"]
+    assert [m.name for m in migrations.applied(store.db)] == ["0001_initial", "0002_outbox_window_index"]
     store.close()
     again = Store(tmp_path / "desk.db")
-    assert [m.name for m in migrations.applied(again.db)] == ["0001_initial"]
+    assert [m.name for m in migrations.applied(again.db)] == ["0001_initial", "0002_outbox_window_index"]
     assert migrations.pending(again.db) == []
     again.close()
 
@@ -232,3 +232,14 @@ def test_a_relaxed_commit_leaves_the_connection_at_full(store):
         with store.transaction(durable=False):
             raise RuntimeError
     assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_window_counts_stop_at_the_cap_and_use_the_covering_index(store):
+    for n in range(5):
+        decide(store, f"mid:cap{n}@x", f"p{n}@x")
+    assert store.count_outgoing(10) == 5
+    assert store.count_outgoing(10, cap=3) == 3
+    plan = " ".join(row[3] for row in store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT 1 FROM outbox WHERE +status IN ('queued', 'sending', 'sent') AND created >= ?",
+        ["2026"]))
+    assert "COVERING INDEX idx_outbox_created_status" in plan
