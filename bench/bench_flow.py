@@ -165,17 +165,24 @@ def throughput_maildir(backlog: int) -> str:
             f"{decided / steady:.0f} msg/s after start-up ({steady:.1f} s)")
 
 
+def fill_inbox(dovecot, count: int, tag: str) -> None:
+    """`count` messages into the desk's INBOX as an MDA would, straight into the Maildir.
+
+    deliver_to_maildir() re-owns the whole tree per message: write them all,
+    then hand the tree to the mail user once.
+    """
+    maildir = dovecot.home_root / dovecot.user / "Maildir"
+    dovecot.deliver_to_maildir(message(0, tag))
+    for n in range(1, count):
+        (maildir / "tmp" / f"{n:06d}.{tag}").write_bytes(message(n, tag))
+        os.rename(maildir / "tmp" / f"{n:06d}.{tag}", maildir / "new" / f"{n:06d}.{tag}")
+    dovecot._chown_tree(dovecot.home_root / dovecot.user)
+
+
 def throughput_imap(dovecot, smtp, backlog: int) -> str:
     dovecot.reset()
     smtp.clear()
-    # As an MDA would, straight into the Maildir; deliver_to_maildir() re-owns the
-    # whole tree per message, so write them all and hand the tree over once.
-    maildir = dovecot.home_root / dovecot.user / "Maildir"
-    dovecot.deliver_to_maildir(message(0, "imap"))
-    for n in range(1, backlog):
-        (maildir / "tmp" / f"{n:06d}.bench").write_bytes(message(n, "imap"))
-        os.rename(maildir / "tmp" / f"{n:06d}.bench", maildir / "new" / f"{n:06d}.bench")
-    dovecot._chown_tree(dovecot.home_root / dovecot.user)
+    fill_inbox(dovecot, backlog, "imap")
     with tempfile.TemporaryDirectory(prefix="bench-imap-") as directory:
         config = write_config(Path(directory), dovecot, smtp)
         wall, steady, decided = run_once(config, environment(dovecot))
@@ -190,12 +197,7 @@ def imap_round_trips(dovecot, count: int = 200) -> str:
     from imapclient import IMAPClient
 
     dovecot.reset()
-    maildir = dovecot.home_root / dovecot.user / "Maildir"
-    dovecot.deliver_to_maildir(message(0, "move"))
-    for n in range(1, count):
-        (maildir / "tmp" / f"{n:06d}.move").write_bytes(message(n, "move"))
-        os.rename(maildir / "tmp" / f"{n:06d}.move", maildir / "new" / f"{n:06d}.move")
-    dovecot._chown_tree(dovecot.home_root / dovecot.user)
+    fill_inbox(dovecot, count, "move")
     client = IMAPClient(dovecot.host, dovecot.port, ssl=False, timeout=10)
     client.login(dovecot.user, dovecot.password)
     client.create_folder("bench-moved")

@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 import pytest
 
 from resetdesk import config as config_module
 from resetdesk.intake.parse import parse_message
 from resetdesk.responders import limits
-from resetdesk.store import Store
-
-
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
+from test_store import clock, store  # noqa: F401  (the fixtures: a settable clock, a store on it)
 
 
 def mail(sender="anna@contoso.no", headers=""):
     return parse_message((f"From: {sender}\r\nTo: help@contoso.no\r\nSubject: passord\r\n"
                           f"Message-ID: <{id(headers)}.{sender}>\r\n{headers}\r\nhjelp\r\n").encode())
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path, clock):
-    opened = Store(tmp_path / "desk.db", clock=clock)
-    yield opened
-    opened.close()
 
 
 CONFIG = config_module.from_dict({"policy": {"desk_address": "help@contoso.no"},

@@ -112,13 +112,9 @@ def outbox_messages(outbox: Path) -> list[email.message.EmailMessage]:
     return [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
 
 
-def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
+def wait_until(predicate, timeout: float = 20.0) -> bool:
+    import servers
+    return servers._wait_for(predicate, timeout, interval=0.05)
 
 
 def make_mail(subject="Glemt passord", sender="anna@contoso.no", body="Jeg har glemt passordet mitt.\n",
