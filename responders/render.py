@@ -91,8 +91,15 @@ class Renderer:
         context = self.context(decision, mail)
         try:
             text = self.templates[language, "txt"].render(context)
-            html = self.templates[language, "html"].render(context)
         except jinja2.TemplateError as error:
-            raise KnowledgeError(f"template reply.{language}: {error}") from None
+            raise KnowledgeError(f"template reply.{language}.txt: {error}") from None
+        html_template = self.templates[language, "html"]
+
+        def html() -> str:
+            try:
+                return html_template.render(context)
+            except jinja2.TemplateError as error:
+                raise KnowledgeError(f"template reply.{language}.html: {error}") from None
+
         return Draft(subject=reply_subject(getattr(mail, "subject", "")), text=text, html=html,
                      template=f"{decision.scenario}.{language}")

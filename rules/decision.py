@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 SCENARIOS = ("sspr", "security_info", "forgot_username", "admin_reset",
              "new_admin_account", "support", "auto_reply", "out_of_scope")
@@ -18,14 +18,30 @@ class FiredRule:
     description: str
 
 
-@dataclass
 class Draft:
-    """A reply's text, rendered from the templates; headers are the responders' business."""
+    """A reply's text, rendered from the templates; headers are the responders' business.
 
-    subject: str
-    text: str
-    html: str
-    template: str
+    `html` may be given as a function: the HTML alternative is then rendered
+    when first read (by the composer), not for every classification.
+    """
+
+    __slots__ = ("subject", "text", "_html", "template")
+
+    def __init__(self, subject: str, text: str, html: "str | Callable[[], str]", template: str):
+        self.subject, self.text, self._html, self.template = subject, text, html, template
+
+    @property
+    def html(self) -> str:
+        if callable(self._html):
+            self._html = self._html()
+        return self._html
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Draft) and (self.subject, self.text, self.html, self.template) == (
+            other.subject, other.text, other.html, other.template)
+
+    def __repr__(self) -> str:
+        return f"Draft(subject={self.subject!r}, template={self.template!r})"
 
 
 @dataclass
@@ -48,4 +64,11 @@ class Decision:
     previous_scenario: str | None = None               # set for a follow-up in a thread
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        reply, self.reply = self.reply, None
+        try:
+            data = asdict(self)
+        finally:
+            self.reply = reply
+        data["reply"] = None if reply is None else {
+            "subject": reply.subject, "text": reply.text, "html": reply.html, "template": reply.template}
+        return data

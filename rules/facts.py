@@ -23,6 +23,7 @@ _COMMENT = re.compile(r"\([^()]*\)")
 _METHOD = re.compile(r"([a-z0-9_-]+)\s*=\s*([a-z0-9_-]+)((?:\s+[a-z0-9_.-]+\s*=\s*[^\s;]+)*)", re.IGNORECASE)
 _PROPERTY = re.compile(r"([a-z0-9_.-]+)\s*=\s*([^\s;]+)", re.IGNORECASE)
 _PRECEDENCE = {"bulk", "list", "junk", "auto_reply"}
+_NORWEGIAN_LETTERS = re.compile("[æøåÆØÅ]")
 # Facts that show the body speaks on the topic; when none holds, the subject is read too.
 _BODY_SPEAKS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "resolved")
 _SUBJECT_FACTS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "phishing_lure")
@@ -121,16 +122,16 @@ class FactExtractor:
 
     def language(self, text: str, folded: str | None = None) -> str:
         """Norwegian (bokmål or nynorsk) or English, by counting each language's common words."""
-        scores = {}
-        words = _WORD.findall(fold(text) if folded is None else folded)
-        for language, vocabulary in self.lexicon.words.items():
-            weak = self.lexicon.weak_words.get(language, frozenset())
-            scores[language] = sum(2 for w in words if w in vocabulary) + sum(1 for w in words if w in weak)
-        if re.search(r"[æøå]", text, re.IGNORECASE):
-            scores["nb"] = scores.get("nb", 0) + 2
-        if scores.get("nb", 0) > scores.get("en", 0):
-            return "nb"
-        return "en"
+        scores = {"nb": 0, "en": 0}
+        weights = self.lexicon.word_weights
+        for word in _WORD.findall(fold(text) if folded is None else folded):
+            weight = weights.get(word)
+            if weight is not None:
+                scores["nb"] += weight[0]
+                scores["en"] += weight[1]
+        if _NORWEGIAN_LETTERS.search(text):
+            scores["nb"] += 2
+        return "nb" if scores["nb"] > scores["en"] else "en"
 
     def extract(self, mail: InboundMail, followup: bool = False) -> Facts:
         own, forwarded = new_text_parts(mail.text, mail.subject)

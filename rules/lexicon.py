@@ -103,6 +103,45 @@ def fold_pattern(pattern: str) -> str:
     return "".join(pieces)
 
 
+def _first_chars(items) -> set[str] | None:
+    """The characters a match can start with, or None when any could."""
+    found: set[str] = set()
+    for op, value in items:
+        if op is _sre.AT:
+            continue  # \b and friends consume nothing
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+            inner = _first_chars(value[2])
+            if inner is None:
+                return None
+            found |= inner
+            if value[0] >= 1:
+                return found
+            continue  # optional: what follows may start the match too
+        if op is _sre.LITERAL:
+            return found | {chr(value)}
+        if op is _sre.BRANCH:
+            for branch in value[1]:
+                first = _first_chars(branch)
+                if first is None:
+                    return None
+                found |= first
+            return found
+        if op is _sre.SUBPATTERN:
+            inner = _first_chars(value[-1])
+            return None if inner is None else found | inner
+        if op is _sre.IN:
+            for member_op, member in value:
+                if member_op is _sre.LITERAL:
+                    found.add(chr(member))
+                elif member_op is _sre.RANGE:
+                    found.update(chr(code) for code in range(member[0], member[1] + 1))
+                else:
+                    return None
+            return found
+        return None
+    return None  # a pattern that can match empty
+
+
 @dataclass(frozen=True)
 class FactPatterns:
     """A fact's phrases as one alternation, and the literals that can trigger it.
@@ -154,6 +193,7 @@ class Lexicon:
     together: dict[str, list[Together]] = field(default_factory=dict)
     words: dict[str, frozenset[str]] = field(default_factory=dict)
     weak_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    word_weights: dict[str, tuple[int, int]] = field(default_factory=dict)   # word -> (nb, en) points
     mask: FactPatterns | None = None       # negated phrases, blanked before facts are searched
     machine_subject: re.Pattern | None = None
     robot_localpart: re.Pattern | None = None
@@ -191,8 +231,9 @@ class Lexicon:
 def _compile(where: str, patterns: list[str]) -> FactPatterns:
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         raise KnowledgeError(f"{where}: expected a list of strings")
-    alternatives, triggers = [], set()
+    alternatives, triggers, starts = [], set(), set()
     always = False
+    any_start = False
     for pattern in patterns:
         if _UPPER_ESCAPE.search(pattern):
             # Folding lower-cases the pattern: \S would become \s.
@@ -203,7 +244,13 @@ def _compile(where: str, patterns: list[str]) -> FactPatterns:
         except re.error as error:
             raise KnowledgeError(f"{where}: bad pattern {pattern!r}: {error}") from None
         alternatives.append(f"(?:{folded})")
-        needs = _literal_requirements(_sre_parse.parse(folded))
+        parsed = _sre_parse.parse(folded)
+        needs = _literal_requirements(parsed)
+        first = _first_chars(parsed)
+        if first is None:
+            any_start = True
+        else:
+            starts |= first
         if needs:
             # A selective requirement (no literal under 4 characters: 'pa' is in every
             # text), and of those the one with fewest alternatives to test.
@@ -212,8 +259,10 @@ def _compile(where: str, patterns: list[str]) -> FactPatterns:
             always = True
     # A literal that contains another trigger adds nothing: the shorter one is in the text too.
     triggers = {t for t in triggers if not any(o != t and o in t for o in triggers)}
-    # Every phrase starts at a word: \b lets the search skip mid-word positions at once.
-    compiled = re.compile(r"\b(?:" + "|".join(alternatives) + ")")
+    # Every phrase starts at a word: \b skips mid-word positions at once, and a
+    # class of the phrases' first letters skips most word starts in one test.
+    lookahead = "" if any_start else "(?=[" + "".join(re.escape(c) for c in sorted(starts)) + "])"
+    compiled = re.compile(r"\b" + lookahead + "(?:" + "|".join(alternatives) + ")")
     return FactPatterns(compiled, None if always else tuple(sorted(triggers, key=len)))
 
 
@@ -251,13 +300,20 @@ def load_lexicon(directory: str | Path) -> Lexicon:
         if weak is not None:
             lexicon.weak_words[language] = frozenset(fold(w) for w in weak)
         for fact, items in data.items():
-            patterns.setdefault(fact, []).extend(items if isinstance(items, list) else [items])
+            if not isinstance(items, list):
+                raise KnowledgeError(f"{path}: {fact}: expected a list of strings")
+            patterns.setdefault(fact, []).extend(items)
             lexicon.sources.setdefault(fact, []).append(path.name)
     negated = patterns.pop("negated", [])
     if negated:
         lexicon.mask = _compile(f"{directory}: negated", negated)
     for fact, items in patterns.items():
         lexicon.facts[fact] = _compile(f"{directory}: {fact}", items)
+    # One table for the language count: a word is looked up once, not per language.
+    for word in set().union(*lexicon.words.values(), *lexicon.weak_words.values()):
+        lexicon.word_weights[word] = tuple(
+            2 if word in lexicon.words.get(lang, ()) else 1 if word in lexicon.weak_words.get(lang, ()) else 0
+            for lang in ("nb", "en"))
     unknown = set(lexicon.together) - set(lexicon.facts)
     if unknown:
         raise KnowledgeError(f"{directory}: together names facts with no phrases: {', '.join(sorted(unknown))}")

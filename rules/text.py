@@ -42,7 +42,7 @@ def _own_text(lines: list[str], is_forward: bool) -> tuple[list[str], list[str]]
     """Split one segment into (what the writer wrote, the rest after a reply/forward header)."""
     kept: list[str] = []
     for index, line in enumerate(lines):
-        if _REPLY_HEADER.match(line):
+        if line.rstrip().endswith(":") and _REPLY_HEADER.match(line):
             return kept, ([] if not is_forward else lines[index + 1:])
         if _RULE_LINE.match(line) or _ORIGINAL.match(line) or (
                 _OUTLOOK_FROM.match(line) and any(_OUTLOOK_SENT.match(l) for l in lines[index + 1:index + 4])):
