@@ -79,15 +79,20 @@ class InboundMail:
     def cc(self) -> list[str]:
         return _addresses(self.header_all("cc"))
 
+    def _positions(self, name: str) -> list[int]:
+        index = self.__dict__.get("_header_index")
+        if index is None:
+            index = {}
+            for position, (key, _) in enumerate(self.raw_headers):
+                index.setdefault(key, []).append(position)
+            self.__dict__["_header_index"] = index
+        return index.get(name.lower(), [])
+
     def header(self, name: str) -> str:
         """The first (topmost) value of a header, or ''."""
-        name = name.lower()
-        for index, (key, _) in enumerate(self.raw_headers):
-            if key == name:
-                return self._decoded(index)
-        return ""
+        positions = self._positions(name)
+        return self._decoded(positions[0]) if positions else ""
 
     def header_all(self, name: str) -> list[str]:
         """Every value of a header, topmost first."""
-        name = name.lower()
-        return [self._decoded(index) for index, (key, _) in enumerate(self.raw_headers) if key == name]
+        return [self._decoded(position) for position in self._positions(name)]

@@ -66,15 +66,21 @@ class Graph:
     source: str = ""
 
     def rules_from(self, node: str) -> list[Edge]:
-        return [edge for edge in self.rules if edge.source == node]
+        by_node = self.__dict__.get("_by_node")
+        if by_node is None:
+            by_node = {}
+            for edge in self.rules:
+                by_node.setdefault(edge.source, []).append(edge)
+            self.__dict__["_by_node"] = by_node
+        return by_node.get(node, [])
 
     def describe(self, name: str) -> str:
-        for rule in self.rules:
-            if rule.name == name:
-                return rule.description
-        for rule in self.actions:
-            if rule.name == name:
-                return rule.description
+        descriptions = self.__dict__.get("_descriptions")
+        if descriptions is None:
+            descriptions = {rule.name: rule.description for rule in list(self.rules) + list(self.actions)}
+            self.__dict__["_descriptions"] = descriptions
+        if name in descriptions:
+            return descriptions[name]
         if name.startswith("settle:"):
             return f"No rule leads on from {name[7:]}: that is the scenario."
         if name.startswith("default-action:"):
