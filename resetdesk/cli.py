@@ -146,3 +146,67 @@ def graph(fmt, data_dir):
 
     loaded = load_graph(f"{data_dir}/graph.toml" if data_dir else None)
     click.echo(to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded), nl=False)
+
+
+def _open_store(config_path):
+    from .store import Store
+
+    config = load_config_or_exit(config_path)
+    path = config.resolve_path(config.store.path)
+    if not path.exists():
+        raise click.ClickException(f"no store at {path}: nothing has run with this config yet")
+    return Store(path)
+
+
+@cli.group()
+def outbox():
+    """Outgoing mail waiting, held or failed: look, and release what a person decided to send."""
+
+
+@outbox.command("list")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
+@click.option("--status", type=click.Choice(["queued", "sending", "held", "failed", "sent", "all"]), default="held",
+              show_default=True, help="Which rows.")
+def outbox_list(config_path, status):
+    """List outbox rows (held ones by default: in doubt after a crash, or held back by a limit).
+
+    Example: resetdesk outbox list --status held
+    """
+    store = _open_store(config_path)
+    try:
+        rows = store.outbox_rows(None if status == "all" else "status = ?", None if status == "all" else [status])
+    finally:
+        store.close()
+    click.echo(f"{'id':>6}  {'status':<8} {'kind':<10} {'to':<32} {'attempts':>8}  message-id / last error")
+    for row in rows:
+        click.echo(f"{row.id:>6}  {row.status:<8} {row.kind:<10} {row.recipient:<32} {row.attempts:>8}  "
+                   f"{row.message_id}" + (f"  ({row.last_error})" if row.last_error else ""))
+
+
+@outbox.command("release")
+@click.argument("row_ids", nargs=-1, type=int, required=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
+def outbox_release(row_ids, config_path):
+    """Queue held rows again: the next `resetdesk run` sends them.
+
+    For a row in doubt after a crash, first check the mail server's log for its
+    Message-ID: release it only if it never left.
+
+    Example: resetdesk outbox release 42
+    """
+    from sqlite_utils.db import NotFoundError
+
+    from .errors import StoreError
+
+    store = _open_store(config_path)
+    try:
+        for row_id in row_ids:
+            try:
+                store.release(row_id)
+                click.echo(f"released {row_id}")
+            except NotFoundError:
+                raise click.ClickException(f"no outbox row {row_id}") from None
+            except StoreError as error:
+                raise click.ClickException(str(error)) from None
+    finally:
+        store.close()
