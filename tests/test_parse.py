@@ -1,5 +1,7 @@
 """Parsing: odd charsets, encoded words, HTML-only mail, broken input -> MailParseError."""
 
+from pathlib import Path
+
 import pytest
 
 from resetdesk.errors import MailParseError
@@ -78,3 +80,18 @@ def test_deeply_nested_mime_is_an_error_not_a_crash():
     except MailParseError:
         return
     assert mail.from_addr == "a@b.no"
+
+
+def test_body_parser_reads_what_mail_parser_reads():
+    # The summary dicts are skipped; bodies, attachments and defects must not change.
+    import email
+
+    import mailparser
+
+    from resetdesk.intake.parse import _BodyParser
+
+    for path in sorted((Path(__file__).parent / "corpus" / "mail").glob("*.eml"))[:60]:
+        raw = path.read_bytes()
+        full, lean = mailparser.MailParser(email.message_from_bytes(raw)), _BodyParser(email.message_from_bytes(raw))
+        assert (full.text_plain, full.text_html, full.defects) == (lean.text_plain, lean.text_html, lean.defects)
+        assert [a["mail_content_type"] for a in full.attachments] == [a["mail_content_type"] for a in lean.attachments]
