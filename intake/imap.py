@@ -20,7 +20,7 @@ import imaplib
 import logging
 import ssl
 import time
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
 from imapclient import IMAPClient
 from imapclient.exceptions import CapabilityError, LoginError
@@ -38,6 +38,7 @@ T = TypeVar("T")
 SIZE_BATCH = 500                    # UIDs per RFC822.SIZE fetch (keeps command lines short)
 BODY_BATCH_COUNT = 50               # messages per BODY.PEEK[] fetch ...
 BODY_BATCH_BYTES = 16 * 1024 * 1024  # ... and at most this many bytes of them (one message may exceed it)
+MOVE_BATCH = 500                    # UIDs per UID MOVE (keeps command lines short)
 IDLE_RENEW_SECONDS = 25 * 60        # RFC 2177: re-issue IDLE well before the 29-minute server timeout
 CONFIG_SEPARATOR = "/"              # folder paths in the config use "/"; the server's delimiter may differ
 
@@ -67,7 +68,8 @@ class ImapSource:
     - `fetch_new()`: every message now in the folder, oldest (lowest UID) first.
     - `wait(timeout)`: IDLE until the server reports new mail (True) or the
       timeout passes (False); without IDLE, sleep at most `poll_interval`.
-    - `move(message, role)`: to the folder configured for the role.
+    - `move(message, role)`: to the folder configured for the role;
+      `move_many(messages, role)`: the same with one UID MOVE for the lot.
     - `close()`: log out.
     """
 
@@ -140,10 +142,22 @@ class ImapSource:
 
     def move(self, message: RawMessage, role: str) -> None:
         """Move `message` to the folder for `role`; a message already gone is not an error."""
+        self.move_many([message], role)
+
+    def move_many(self, messages: Sequence[RawMessage], role: str) -> None:
+        """Move `messages` to the folder for `role` with one UID MOVE per MOVE_BATCH of them.
+
+        UIDs that are already gone are skipped; messages fetched under another
+        UIDVALIDITY are left alone (they will be fetched again).
+        """
         if role not in FOLDER_ROLES:
             raise ValueError(f"unknown folder role {role!r} (known: {', '.join(FOLDER_ROLES)})")
+        if not messages:
+            return
         target = self.config.imap[_ROLE_KEYS[role]]
-        self._with_connection(f"move to {target}", lambda client: self._move(client, message, target))
+        for start in range(0, len(messages), MOVE_BATCH):
+            batch = messages[start:start + MOVE_BATCH]
+            self._with_connection(f"move to {target}", lambda client: self._move(client, batch, target))
 
     def close(self) -> None:
         client, self._client, self._selected_on = self._client, None, None
@@ -429,40 +443,70 @@ class ImapSource:
 
     # ------------------------------------------------------------------- move
 
-    def _move(self, client: IMAPClient, message: RawMessage, target: str) -> None:
+    def _move(self, client: IMAPClient, messages: Sequence[RawMessage], target: str) -> None:
         uidvalidity = self._ensure_selected(client)
-        if message.uidvalidity is not None and message.uidvalidity != uidvalidity:
-            log.debug("IMAP %s: not moving UID %s: UIDVALIDITY is now %s, not %s; it will be fetched again",
-                      self.name, message.uid, uidvalidity, message.uidvalidity)
+        uids = []
+        for message in messages:
+            if message.uidvalidity is not None and message.uidvalidity != uidvalidity:
+                log.debug("IMAP %s: not moving UID %s: UIDVALIDITY is now %s, not %s; it will be fetched again",
+                          self.name, message.uid, uidvalidity, message.uidvalidity)
+                continue
+            uids.append(int(message.uid))
+        if not uids:
             return
-        uid = int(message.uid)
-        if uid not in client.search(["UID", str(uid)]):
-            log.debug("IMAP %s: UID %s is already gone; nothing to move", self.name, uid)
-            return
+        uids = sorted(set(uids))
+        # No UID SEARCH first: a UID that no longer exists is ignored by UID MOVE/COPY/STORE/EXPUNGE
+        # (RFC 3501 6.4.8). One this session still lists but another session expunged makes Dovecot
+        # refuse the whole command ([EXPUNGEISSUED]): then look which ones are left, and move those.
         destination = self._ensure_folder(client, target)
         try:
-            self._transfer(client, uid, destination)
+            moved = self._transfer_or_trycreate(client, uids, target, destination)
+        except imaplib.IMAP4.error as error:
+            left = self._still_here(client, uids)
+            if left == uids:
+                raise
+            log.debug("IMAP %s: %s; moving the %d of %d UIDs still here", self.name, _describe(error),
+                      len(left), len(uids))
+            moved = self._transfer_or_trycreate(client, left, target, destination) if left else []
+        gone = sorted(set(uids) - set(moved)) if moved is not None else []
+        if gone:
+            log.debug("IMAP %s: UID(s) %s already gone; nothing to move", self.name, _uid_set(gone))
+        log.debug("IMAP %s: moved UID(s) %s to %s", self.name, _uid_set(uids), destination)
+
+    def _transfer_or_trycreate(self, client: IMAPClient, uids: list[int], target: str,
+                               destination: str) -> list[int] | None:
+        try:
+            return self._transfer(client, uids, destination)
         except imaplib.IMAP4.error as error:
             if "TRYCREATE" not in str(error).upper():
                 raise
             # Someone deleted the folder since we cached it: create it and try once more.
             self._known_folders = None
-            destination = self._ensure_folder(client, target)
-            self._transfer(client, uid, destination)
-        log.debug("IMAP %s: moved UID %s to %s", self.name, uid, destination)
+            return self._transfer(client, uids, self._ensure_folder(client, target))
 
-    def _transfer(self, client: IMAPClient, uid: int, destination: str) -> None:
+    def _still_here(self, client: IMAPClient, uids: list[int]) -> list[int]:
+        client.noop()   # take in the expunges the server has not told this session about yet
+        found = set(client.search(["UID", _uid_set(uids)]))
+        return [uid for uid in uids if uid in found]
+
+    def _transfer(self, client: IMAPClient, uids: list[int], destination: str) -> list[int] | None:
+        """Move `uids`; returns the UIDs the server reports as moved (COPYUID), None when it does not say."""
+        uid_set = _uid_set(uids)
+        _take_copyuid(client)   # an answer left over from an earlier command must not count
         if client.has_capability("MOVE"):
-            client.move([uid], destination)
-            return
-        client.copy([uid], destination)
-        client.add_flags([uid], [b"\\Deleted"], silent=True)
+            client.move(uid_set, destination)
+            return _moved_uids(_take_copyuid(client), client.has_capability("UIDPLUS"))
+        client.copy(uid_set, destination)
+        moved = _moved_uids(_take_copyuid(client), client.has_capability("UIDPLUS"))
+        # COPY failed as a whole if it raised: only now mark the originals deleted.
+        client.add_flags(uid_set, [b"\\Deleted"], silent=True)
         if client.has_capability("UIDPLUS"):
-            client.uid_expunge([uid])
+            client.uid_expunge(uid_set)
         else:
             # Without UIDPLUS an EXPUNGE removes every \Deleted message in the folder;
             # the watched folder holds nothing else the desk deleted.
             client.expunge()
+        return moved
 
     def _ensure_folder(self, client: IMAPClient, configured: str) -> str:
         name = self._server_name(client, configured)
@@ -502,6 +546,53 @@ def _reports_new_mail(responses) -> bool:
             if response[1] == b"EXISTS" or (response[1] == b"RECENT" and response[0] > 0):
                 return True
     return False
+
+
+def _uid_set(uids: Sequence[int]) -> str:
+    """An IMAP sequence set for ascending UIDs, runs collapsed: [1, 2, 3, 7] -> "1:3,7"."""
+    parts: list[str] = []
+    start = previous = None
+    for uid in uids:
+        if previous is not None and uid == previous + 1:
+            previous = uid
+            continue
+        if start is not None:
+            parts.append(str(start) if start == previous else f"{start}:{previous}")
+        start = previous = uid
+    if start is not None:
+        parts.append(str(start) if start == previous else f"{start}:{previous}")
+    return ",".join(parts)
+
+
+def _parse_uid_set(text: str) -> list[int]:
+    uids: list[int] = []
+    for part in text.split(","):
+        low, _, high = part.partition(":")
+        first, last = sorted((int(low), int(high or low)))
+        uids.extend(range(first, last + 1))
+    return uids
+
+
+def _take_copyuid(client: IMAPClient) -> list:
+    """The COPYUID answers (RFC 4315) imaplib has collected since the last call, removed from its store."""
+    return client._imap.untagged_responses.pop("COPYUID", None) or []
+
+
+def _moved_uids(answers: list, uidplus: bool) -> list[int] | None:
+    """Source UIDs named by COPYUID answers ("<uidvalidity> <source set> <destination set>").
+
+    A UIDPLUS server answers a MOVE or COPY that moved anything with COPYUID,
+    so no answer means nothing was there to move; None: the server cannot say.
+    """
+    if not answers:
+        return [] if uidplus else None
+    moved: list[int] = []
+    for answer in answers:
+        try:
+            moved.extend(_parse_uid_set(_text(answer).split()[1]))
+        except (IndexError, ValueError):
+            return None
+    return moved
 
 
 def _text(value) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Protocol
+from typing import Iterator, Protocol, Sequence
 
 from .message import RawMessage
 
@@ -28,6 +28,14 @@ class MailSource(Protocol):
 
     def move(self, message: RawMessage, role: str) -> None:
         """Move a processed message to the folder for `role` (one of FOLDER_ROLES)."""
+
+    def move_many(self, messages: Sequence[RawMessage], role: str) -> None:
+        """Move several processed messages to the folder for `role`, as few server round trips as it takes.
+
+        Same contract as `move` for each message: one already gone is not an
+        error. The service calls it once per role after a batch of decisions
+        is committed, never before.
+        """
 
     def close(self) -> None:
         """Log out and release the connection."""

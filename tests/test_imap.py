@@ -273,6 +273,119 @@ def test_move_recreates_a_folder_deleted_behind_its_back(dovecot, source_for):
     assert dovecot.folder_uids("INBOX") == []
 
 
+def _count_commands(monkeypatch, *names):
+    """Counts of the IMAP commands `names` (imaplib's view, so UID MOVE counts as MOVE)."""
+    import imaplib
+
+    counts = {name.upper(): 0 for name in names}
+    real_uid, real_simple = imaplib.IMAP4.uid, imaplib.IMAP4._simple_command
+
+    def uid(self, command, *args):
+        if command.upper() in counts:
+            counts[command.upper()] += 1
+        return real_uid(self, command, *args)
+
+    def simple(self, name, *args):
+        if name.upper() in counts and name.upper() != "UID":
+            counts[name.upper()] += 1
+        return real_simple(self, name, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "uid", uid)
+    monkeypatch.setattr(imaplib.IMAP4, "_simple_command", simple)
+    return counts
+
+
+def test_move_many_is_one_uid_move_per_call(dovecot, source_for, monkeypatch):
+    with dovecot.client() as imap:
+        for n in range(30):
+            imap.append("INBOX", servers.make_message(subject=f"batch {n}"))
+    keep = dovecot.append(servers.make_message(subject="not in the batch"))
+    source = source_for()
+    messages = [m for m in source.fetch_new() if m.uid != str(keep)]
+    counts = _count_commands(monkeypatch, "MOVE", "SEARCH", "SELECT")
+    source.move_many(messages[:20], "answered")
+    source.move_many(messages[20:], "ignored")
+    assert counts == {"MOVE": 2, "SEARCH": 0, "SELECT": 0}
+    assert dovecot.folder_uids("INBOX") == [keep]
+    assert len(dovecot.folder_uids("resetdesk.answered")) == 20
+    assert len(dovecot.folder_uids("resetdesk.ignored")) == 10
+    source.move_many([], "answered")                      # nothing to do, no round trip
+    assert counts["MOVE"] == 2
+
+
+def test_move_many_with_vanished_uids_moves_the_rest(dovecot, source_for, caplog):
+    for n in range(4):
+        dovecot.append(servers.make_message(subject=f"v{n}"))
+    source = source_for()
+    messages = list(source.fetch_new())
+    source.move(messages[0], "answered")                  # gone from this session's view
+    never = RawMessage(source.name, "9999", b"", messages[0].uidvalidity)   # never existed
+    with caplog.at_level(logging.DEBUG, logger="resetdesk.intake"):
+        source.move_many([messages[0], never, *messages[1:3]], "answered")
+    assert "already gone" in caplog.text
+    assert dovecot.folder_uids("INBOX") == [int(messages[3].uid)]
+    assert len(dovecot.folder_uids("resetdesk.answered")) == 3
+
+
+def test_move_many_after_another_session_took_one(dovecot, source_for, caplog):
+    """Dovecot refuses a MOVE naming a message another session expunged ([EXPUNGEISSUED]): the rest still go."""
+    for n in range(3):
+        dovecot.append(servers.make_message(subject=f"e{n}"))
+    source = source_for()
+    messages = list(source.fetch_new())
+    with dovecot.client() as other:                       # a person's mail client files one away
+        other.select_folder("INBOX")
+        other.create_folder("Filed")
+        other.move([int(messages[1].uid)], "Filed")
+    with caplog.at_level(logging.DEBUG, logger="resetdesk.intake"):
+        source.move_many(messages, "needs_human")
+    assert "EXPUNGEISSUED" in caplog.text
+    assert dovecot.folder_uids("INBOX") == []
+    assert len(dovecot.folder_uids("resetdesk.needs-human")) == 2
+    assert len(dovecot.folder_uids("Filed")) == 1
+
+
+def test_move_many_without_the_move_extension_copies_and_expunges_the_set(dovecot, source_for, monkeypatch,
+                                                                           caplog):
+    from imapclient import IMAPClient
+
+    for n in range(5):
+        dovecot.append(servers.make_message(subject=f"c{n}"))
+    keep = dovecot.append(servers.make_message(subject="stays"))
+    source = source_for()
+    messages = [m for m in source.fetch_new() if m.uid != str(keep)]
+    source.move(messages[0], "ignored")                   # already gone when the set is copied
+    real = IMAPClient.has_capability
+    monkeypatch.setattr(IMAPClient, "has_capability", lambda self, name: name.upper() != "MOVE" and real(self, name))
+    counts = _count_commands(monkeypatch, "MOVE", "COPY", "STORE", "EXPUNGE")
+    with caplog.at_level(logging.DEBUG, logger="resetdesk.intake"):
+        source.move_many(messages, "ignored")
+    assert counts == {"MOVE": 0, "COPY": 1, "STORE": 1, "EXPUNGE": 1}
+    assert "already gone" in caplog.text
+    assert dovecot.folder_uids("INBOX") == [keep]
+    assert len(dovecot.folder_uids("resetdesk.ignored")) == 5     # each once: no duplicate copies
+    assert all(b"\\Deleted" not in f for f in dovecot.folder_flags("resetdesk.ignored").values())
+
+
+def test_move_many_skips_messages_from_another_uidvalidity(dovecot, source_for):
+    dovecot.append(servers.make_message(subject="current"))
+    source = source_for()
+    [current] = list(source.fetch_new())
+    stale = RawMessage(source.name, current.uid, b"", current.uidvalidity + 1)
+    source.move_many([stale], "answered")
+    assert dovecot.folder_uids("INBOX") == [int(current.uid)]
+    source.move_many([stale, current], "answered")
+    assert dovecot.folder_uids("INBOX") == []
+
+
+def test_uid_set_collapses_runs():
+    from resetdesk.intake.imap import _parse_uid_set, _uid_set
+
+    assert _uid_set([1, 2, 3, 7, 9, 10]) == "1:3,7,9:10"
+    assert _uid_set([5]) == "5" and _uid_set([]) == ""
+    assert _parse_uid_set("1:3,7,10:9") == [1, 2, 3, 7, 9, 10]
+
+
 # ------------------------------------------------------------------ waiting
 
 
