@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -243,3 +244,86 @@ def test_window_counts_stop_at_the_cap_and_use_the_covering_index(store):
         "EXPLAIN QUERY PLAN SELECT 1 FROM outbox WHERE +status IN ('queued', 'sending', 'sent') AND created >= ?",
         ["2026"]))
     assert "COVERING INDEX idx_outbox_created_status" in plan
+
+
+def test_a_nested_transaction_is_a_savepoint(store):
+    """The service decides a batch in one transaction; one message's failure undoes only its own rows."""
+    with store.transaction():
+        decide(store, "mid:keep1@x", "p1@x")
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                decide(store, "mid:undone@x", "p2@x")
+                raise RuntimeError("deciding this one failed")
+        with store.transaction():
+            store.audit("parked", message_key="mid:undone@x")
+        decide(store, "mid:keep2@x", "p3@x")
+    assert store.message("mid:undone@x") is None
+    assert [r.message_key for r in store.outbox_rows()] == ["mid:keep1@x", "mid:keep2@x"]
+    assert [r["event"] for r in reversed(store.audit_rows())] == ["decided", "parked", "decided"]
+    with pytest.raises(RuntimeError):                      # and the outer one still rolls back as a whole
+        with store.transaction():
+            decide(store, "mid:gone1@x", "p4@x")
+            with store.transaction():
+                decide(store, "mid:gone2@x", "p5@x")
+            raise RuntimeError
+    assert store.message("mid:gone1@x") is None and store.message("mid:gone2@x") is None
+    assert not store.db.conn.in_transaction
+
+
+def test_mark_done_many_only_touches_decided_rows(store):
+    for key in ("mid:d1@x", "mid:d2@x", "mid:d3@x"):
+        decide(store, key, key[4:])
+    with store.transaction():
+        store.add_message("mid:p@x", mailbox="m", uid="p", uidvalidity=None, sender="p@x", subject="s",
+                          size=1, status="parked", role="needs_human", error="cannot parse")
+    store.mark_done_many(["mid:d1@x", "mid:d3@x", "mid:p@x", "mid:unknown@x"])
+    store.mark_done_many([])
+    assert {k: store.message(k)["status"] for k in ("mid:d1@x", "mid:d2@x", "mid:d3@x", "mid:p@x")} == {
+        "mid:d1@x": "done", "mid:d2@x": "decided", "mid:d3@x": "done", "mid:p@x": "parked"}
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_flush_fsyncs_the_wal_once_after_relaxed_commits(store, monkeypatch):
+    import resetdesk.store as store_module
+
+    synced = []
+    real = store_module.os.fsync
+    monkeypatch.setattr(store_module.os, "fsync", lambda fd: synced.append(fd) or real(fd))
+    store.flush()
+    assert synced == []                                    # nothing relaxed yet
+    row = decide(store, "mid:f@x")
+    store.mark_sending(row)
+    store.flush()
+    assert synced == []                                    # FULL commits sync themselves
+    store.mark_sent(row)
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2
+    store.flush()
+    store.flush()
+    assert len(synced) == 1
+
+
+def test_a_relaxed_commit_survives_kill_9(tmp_path):
+    """synchronous=NORMAL in WAL mode: a committed `sent` is in the OS once COMMIT returns."""
+    import signal
+
+    path = tmp_path / "killed.db"
+    script = f"""
+import os, signal, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from test_store import decide
+from resetdesk.store import Store
+store = Store({str(path)!r})
+row = decide(store, "mid:k9@x")
+store.mark_sending(row)
+store.mark_sent(row)
+store.mark_done("mid:k9@x")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    store = Store(path)
+    try:
+        assert [(r.status, r.sent_at is not None) for r in store.outbox_rows()] == [("sent", True)]
+        assert store.message("mid:k9@x")["status"] == "done"
+    finally:
+        store.close()
