@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
-"""Sanity checks for the resetdesk test corpus (tests/corpus).
+"""Sanity checks for the resetdesk test corpora.
 
-    python tests/corpus/check_corpus.py
+    python tests/corpus/check_corpus.py [-v]
+
+Checks tests/corpus with the settings in ``CORPUS`` below.  The held-out
+corpus has its own thin script, tests/corpus_holdout/check_corpus.py, which
+loads this file by path and calls ``main()`` with its own ``Settings`` (its
+minimums, a maximum total and the coverage list it claims); the checks are
+the same.
 
 Checks that every .eml parses cleanly with the stdlib ``email`` package,
 that labels.csv and mail/ agree, that the labels are internally consistent
@@ -18,12 +24,12 @@ import re
 import sys
 import tomllib
 from collections import Counter
+from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-MAILDIR = HERE / "mail"
 
 SCENARIO_ACTIONS = {
     "sspr": {"reply"},
@@ -35,19 +41,54 @@ SCENARIO_ACTIONS = {
     "out_of_scope": {"escalate"},
     "auto_reply": {"ignore"},
 }
-MIN_SCENARIO = {"sspr": 12, "security_info": 12, "forgot_username": 12, "admin_reset": 12,
-                "new_admin_account": 10, "support": 12, "auto_reply": 16, "out_of_scope": 14}
-MIN_TOTAL = 130
-
-problems: list[str] = []
 
 
-def problem(msg: str) -> None:
-    problems.append(msg)
+@dataclass(frozen=True)
+class Settings:
+    """What one corpus claims: where it is, its minimums, and its coverage list."""
+    directory: Path                   # holds mail/, labels.csv and policy.toml
+    min_scenario: dict[str, int]      # scenario -> minimum number of mails
+    min_total: int
+    min_approval_requested: int
+    min_unauthorized: int             # admin_reset mails whose note starts "unauthorized:"
+    min_nynorsk: int
+    required: tuple[str, ...]         # coverage keys that must each occur at least once
+    max_total: int | None = None
 
 
-def load_policy() -> dict:
-    with open(HERE / "policy.toml", "rb") as f:
+CORPUS = Settings(
+    directory=HERE,
+    min_scenario={"sspr": 12, "security_info": 12, "forgot_username": 12, "admin_reset": 12,
+                  "new_admin_account": 10, "support": 12, "auto_reply": 16, "out_of_scope": 14},
+    min_total=130,
+    min_approval_requested=10,
+    min_unauthorized=10,
+    min_nynorsk=8,
+    required=(
+        "non-ASCII text in charset utf-8", "non-ASCII text in charset iso-8859-1",
+        "non-ASCII text in charset windows-1252",
+        "non-ASCII text with CTE quoted-printable", "non-ASCII text with CTE base64",
+        "non-ASCII text with CTE 8bit", "CTE 7bit",
+        "RFC 2047 subject: utf-8 Q", "RFC 2047 subject: iso-8859-1 B", "RFC 2047 subject: iso-8859-1 Q",
+        "RFC 2047 subject: utf-8 B", "RFC 2047 subject: windows-1252 Q",
+        "RFC 2047 from: utf-8 Q", "RFC 2047 from: utf-8 B", "RFC 2047 from: iso-8859-1 Q",
+        "top-level text/plain only", "top-level text/html only", "type multipart/alternative",
+        "type multipart/mixed", "type image/png", "type application/pdf", "type message/rfc822",
+        "type multipart/report", "report-type delivery-status", "report-type disposition-notification",
+        "type message/delivery-status", "type message/disposition-notification", "type text/rfc822-headers",
+        "subject Re:", "subject SV:", "subject VS:", "subject Fwd:", "subject Automatisk svar:",
+        "subject Automatic reply:", "subject Lest:", "subject Read:",
+        "text: Med vennlig hilsen", "text: Mvh", "text: Helsing", "text: Best regards",
+        "text: Sent from my iPhone", "text: Sendt fra min iPhone",
+        "text: ---------- Forwarded message", "text: -----Opprinnelig melding-----",
+        "text: Videresendt melding", "text: -----Original Message-----", "text: wrote:", "text: skrev ",
+        "CRLF line endings", "Reply-To",
+    ),
+)
+
+
+def load_policy(directory: Path) -> dict:
+    with open(directory / "policy.toml", "rb") as f:
         return tomllib.load(f)["policy"]
 
 
@@ -108,20 +149,33 @@ def text_of(msg) -> str:
     return "\n".join(out)
 
 
-def main() -> int:
-    pol = load_policy()
+@dataclass
+class Result:
+    problems: list[str]
+    report: list[str]          # the summary lines main() prints
+    coverage: Counter
+
+
+def check(directory: Path, settings: Settings) -> Result:
+    """Run every check on the corpus in ``directory`` against ``settings``."""
+    directory = Path(directory)
+    maildir = directory / "mail"
+    problems: list[str] = []
+    problem = problems.append
+
+    pol = load_policy(directory)
     desk = pol["desk_address"]
     trusted = {t.lower() for t in pol["trusted_authserv_ids"]}
     requesters = {r.lower() for r in pol["requesters"]}
 
     # ---------------- labels.csv vs mail/ ----------------
-    with open(HERE / "labels.csv", newline="", encoding="utf-8") as f:
+    with open(directory / "labels.csv", newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         header = next(reader)
         rows = [r for r in reader if r]
     if header != ["file", "scenario", "action", "language", "note"]:
         problem(f"labels.csv header is {header}")
-    files = sorted(p.name for p in MAILDIR.glob("*.eml"))
+    files = sorted(p.name for p in maildir.glob("*.eml"))
     labelled = Counter(r[0] for r in rows)
     for name, n in labelled.items():
         if n > 1:
@@ -151,7 +205,7 @@ def main() -> int:
     coverage: Counter = Counter()
     msgs = {}
     for name in files:
-        raw = (MAILDIR / name).read_bytes()
+        raw = (maildir / name).read_bytes()
         try:
             msg = BytesParser(policy=policy.default).parsebytes(raw)
         except Exception as e:  # noqa: BLE001
@@ -261,62 +315,54 @@ def main() -> int:
     act_count = Counter(r[2] for r in label.values())
     lang_count = Counter(r[3] for r in label.values())
     total = len(label)
-    if total < MIN_TOTAL:
-        problem(f"only {total} labelled mails (< {MIN_TOTAL})")
-    for sc, n in MIN_SCENARIO.items():
+    if total < settings.min_total:
+        problem(f"only {total} labelled mails (< {settings.min_total})")
+    if settings.max_total is not None and total > settings.max_total:
+        problem(f"{total} labelled mails (> {settings.max_total})")
+    for sc, n in settings.min_scenario.items():
         if sc_count[sc] < n:
             problem(f"scenario {sc}: {sc_count[sc]} mails (< {n})")
-    if act_count["approval_requested"] < 10:
+    if act_count["approval_requested"] < settings.min_approval_requested:
         problem(f"only {act_count['approval_requested']} approval_requested")
     unauthorized = sum(1 for r in label.values() if r[1] == "admin_reset" and r[4].startswith("unauthorized:"))
-    if unauthorized < 10:
+    if unauthorized < settings.min_unauthorized:
         problem(f"only {unauthorized} unauthorized/spoofed admin_reset mails")
     for lang in ("nb", "en"):
         if lang_count[lang] < 0.4 * total:
             problem(f"language {lang}: {lang_count[lang]} of {total} (< 40%)")
     nynorsk = sum(1 for r in label.values() if "nynorsk" in r[4].lower())
-    if nynorsk < 8:
+    if nynorsk < settings.min_nynorsk:
         problem(f"only {nynorsk} nynorsk mails")
     phishing = sum(1 for r in label.values() if r[1] == "out_of_scope" and "phishing lure" in r[4])
     if phishing < 3:
         problem(f"only {phishing} phishing lures")
 
     # ---------------- encodings and shapes the README claims ----------------
-    required = [
-        "non-ASCII text in charset utf-8", "non-ASCII text in charset iso-8859-1",
-        "non-ASCII text in charset windows-1252",
-        "non-ASCII text with CTE quoted-printable", "non-ASCII text with CTE base64",
-        "non-ASCII text with CTE 8bit", "CTE 7bit",
-        "RFC 2047 subject: utf-8 Q", "RFC 2047 subject: iso-8859-1 B", "RFC 2047 subject: iso-8859-1 Q",
-        "RFC 2047 subject: utf-8 B", "RFC 2047 subject: windows-1252 Q",
-        "RFC 2047 from: utf-8 Q", "RFC 2047 from: utf-8 B", "RFC 2047 from: iso-8859-1 Q",
-        "top-level text/plain only", "top-level text/html only", "type multipart/alternative",
-        "type multipart/mixed", "type image/png", "type application/pdf", "type message/rfc822",
-        "type multipart/report", "report-type delivery-status", "report-type disposition-notification",
-        "type message/delivery-status", "type message/disposition-notification", "type text/rfc822-headers",
-        "subject Re:", "subject SV:", "subject VS:", "subject Fwd:", "subject Automatisk svar:",
-        "subject Automatic reply:", "subject Lest:", "subject Read:",
-        "text: Med vennlig hilsen", "text: Mvh", "text: Helsing", "text: Best regards",
-        "text: Sent from my iPhone", "text: Sendt fra min iPhone",
-        "text: ---------- Forwarded message", "text: -----Opprinnelig melding-----",
-        "text: Videresendt melding", "text: -----Original Message-----", "text: wrote:", "text: skrev ",
-        "CRLF line endings", "Reply-To",
-    ]
-    for key in required:
+    for key in settings.required:
         if coverage[key] < 1:
             problem(f"coverage: nothing with {key}")
     if coverage["no Message-ID"] < 3:
         problem("coverage: fewer than 3 mails without Message-ID")
 
-    # ---------------- report ----------------
-    print(f"{total} labelled mails, {len(files)} files")
-    print("scenario: " + ", ".join(f"{k}={v}" for k, v in sorted(sc_count.items())))
-    print("action:   " + ", ".join(f"{k}={v}" for k, v in sorted(act_count.items())))
-    print("language: " + ", ".join(f"{k}={v}" for k, v in sorted(lang_count.items()))
-          + f" (nynorsk {nynorsk})")
-    print(f"unauthorized admin_reset: {unauthorized}, phishing lures: {phishing}")
-    if "-v" in sys.argv:
-        for k, v in sorted(coverage.items()):
+    report = [
+        f"{total} labelled mails, {len(files)} files",
+        "scenario: " + ", ".join(f"{k}={v}" for k, v in sorted(sc_count.items())),
+        "action:   " + ", ".join(f"{k}={v}" for k, v in sorted(act_count.items())),
+        "language: " + ", ".join(f"{k}={v}" for k, v in sorted(lang_count.items())) + f" (nynorsk {nynorsk})",
+        f"unauthorized admin_reset: {unauthorized}, phishing lures: {phishing}",
+    ]
+    return Result(problems, report, coverage)
+
+
+def main(settings: Settings = CORPUS, argv: list[str] | None = None) -> int:
+    """Check ``settings.directory``, print the report; 1 if there are problems."""
+    argv = sys.argv[1:] if argv is None else argv
+    result = check(settings.directory, settings)
+    problems = result.problems
+    for line in result.report:
+        print(line)
+    if "-v" in argv:
+        for k, v in sorted(result.coverage.items()):
             print(f"  {v:4d}  {k}")
     if problems:
         print(f"\n{len(problems)} problem(s):")

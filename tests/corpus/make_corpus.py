@@ -73,8 +73,9 @@ def num(seed: str, lo: int, hi: int) -> int:
     return lo + int.from_bytes(d[:4], "big") % (hi - lo + 1)
 
 
-def ew(s: str, charset: str = "utf-8", enc: str = "Q") -> str:
-    """RFC 2047 encoded-word(s) for s, folded when long."""
+def ew(s: str, charset: str = "utf-8", enc: str = "Q", width: int = 56) -> str:
+    """RFC 2047 encoded-word(s) for s, folded when an encoded text would pass
+    ``width`` characters.  (tests/corpus_holdout/make_corpus.py uses this too.)"""
     E = enc.upper()
 
     def enc_bytes(b: bytes) -> str:
@@ -95,7 +96,7 @@ def ew(s: str, charset: str = "utf-8", enc: str = "Q") -> str:
     cur = b""
     for ch in s:
         cb = ch.encode(charset)
-        if cur and len(enc_bytes(cur + cb)) > 56:
+        if cur and len(enc_bytes(cur + cb)) > width:
             chunks.append(cur)
             cur = b""
         cur += cb

@@ -3,292 +3,43 @@
 
     python tests/corpus_holdout/check_corpus.py [-v]
 
-Adapted from tests/corpus/check_corpus.py: same checks, smaller minimums
-(70-80 mails) and the coverage list this corpus claims.
-
-Checks that every .eml parses cleanly with the stdlib ``email`` package,
-that labels.csv and mail/ agree, that the labels are internally consistent
-(scenario/action pairs, approval_requested exactly where policy.toml says a
-reset request is authorised), that strong machine-mail header signals are
-labelled auto_reply, that the per-label minimums are met, and that the
-encodings and MIME shapes the README claims are really present.
+The checks are those of tests/corpus/check_corpus.py (loaded by path: tests/
+is not a package); this script only gives this corpus's settings: smaller
+minimums, 70-80 mails, and the coverage list this corpus claims.
 Exits non-zero and lists the problems if anything is wrong.
 """
 from __future__ import annotations
 
-import csv
-import re
+import importlib.util
 import sys
-import tomllib
-from collections import Counter
-from email import policy
-from email.parser import BytesParser
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-MAILDIR = HERE / "mail"
-
-SCENARIO_ACTIONS = {
-    "sspr": {"reply"},
-    "security_info": {"reply"},
-    "forgot_username": {"reply"},
-    "new_admin_account": {"reply"},
-    "admin_reset": {"reply", "approval_requested"},
-    "support": {"escalate"},
-    "out_of_scope": {"escalate"},
-    "auto_reply": {"ignore"},
-}
-MIN_SCENARIO = {"sspr": 9, "security_info": 8, "forgot_username": 8, "admin_reset": 14,
-                "new_admin_account": 6, "support": 8, "auto_reply": 9, "out_of_scope": 10}
-MIN_TOTAL = 70
-MAX_TOTAL = 80
-
-problems: list[str] = []
 
 
-def problem(msg: str) -> None:
-    problems.append(msg)
+def _load_shared():
+    name = "corpus_check_corpus"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, HERE.parent / "corpus" / "check_corpus.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod  # before running it: dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod
 
 
-def load_policy() -> dict:
-    with open(HERE / "policy.toml", "rb") as f:
-        return tomllib.load(f)["policy"]
+shared = _load_shared()
 
-
-def from_addr(msg) -> str:
-    try:
-        addrs = msg["From"].addresses
-        return addrs[0].addr_spec.lower() if addrs else ""
-    except Exception as e:  # noqa: BLE001
-        return ""
-
-
-def is_verified(msg, trusted: set[str]) -> bool:
-    """Contract: the topmost Authentication-Results header of the message (not of
-    attached messages) whose authserv-id is trusted must say dmarc=pass with
-    header.from= the From address's domain."""
-    addr = from_addr(msg)
-    domain = addr.rsplit("@", 1)[-1] if "@" in addr else ""
-    for value in msg.get_all("Authentication-Results") or []:
-        v = " ".join(str(value).split())
-        authserv = v.split(";", 1)[0].strip().split()[0].lower() if v.split(";", 1)[0].strip() else ""
-        if authserv not in trusted:
-            continue
-        m = re.search(r"\bdmarc=([A-Za-z]+)", v)
-        hf = re.search(r"\bdmarc=[^;]*?\bheader\.from=([^;\s]+)", v)
-        return bool(m and m.group(1).lower() == "pass" and hf and hf.group(1).lower() == domain)
-    return False
-
-
-def machine_signals(msg, desk: str) -> list[str]:
-    s = []
-    if msg.get("List-Id"):
-        s.append("List-Id")
-    if msg.get("List-Unsubscribe"):
-        s.append("List-Unsubscribe")
-    prec = str(msg.get("Precedence", "")).strip().lower()
-    if prec in ("bulk", "list", "junk"):
-        s.append(f"Precedence: {prec}")
-    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
-    if auto and not auto.startswith("no"):
-        s.append(f"Auto-Submitted: {auto}")
-    if from_addr(msg) == desk.lower():
-        s.append("From desk")
-    if msg.get("X-Resetdesk-Loop") is not None:
-        s.append("X-Resetdesk-Loop")
-    if msg.get_content_type() == "multipart/report":
-        s.append("multipart/report")
-    return s
-
-
-def text_of(msg) -> str:
-    out = []
-    for part in msg.walk():
-        if part.get_content_maintype() == "text" and not part.is_attachment():
-            try:
-                out.append(part.get_content())
-            except Exception:  # noqa: BLE001
-                pass
-    return "\n".join(out)
-
-
-def main() -> int:
-    pol = load_policy()
-    desk = pol["desk_address"]
-    trusted = {t.lower() for t in pol["trusted_authserv_ids"]}
-    requesters = {r.lower() for r in pol["requesters"]}
-
-    # ---------------- labels.csv vs mail/ ----------------
-    with open(HERE / "labels.csv", newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        rows = [r for r in reader if r]
-    if header != ["file", "scenario", "action", "language", "note"]:
-        problem(f"labels.csv header is {header}")
-    files = sorted(p.name for p in MAILDIR.glob("*.eml"))
-    labelled = Counter(r[0] for r in rows)
-    for name, n in labelled.items():
-        if n > 1:
-            problem(f"{name}: {n} rows in labels.csv")
-        if name not in files:
-            problem(f"{name}: row in labels.csv but no such file")
-    for name in files:
-        if name not in labelled:
-            problem(f"{name}: file has no row in labels.csv")
-        if not re.fullmatch(r"\d{3}-[a-z0-9-]+\.eml", name):
-            problem(f"{name}: file name not NNN-short-slug.eml")
-    for r in rows:
-        if len(r) != 5:
-            problem(f"{r[0]}: row has {len(r)} fields")
-            continue
-        name, sc, act, lang, note = r
-        if sc not in SCENARIO_ACTIONS:
-            problem(f"{name}: unknown scenario {sc!r}")
-        elif act not in SCENARIO_ACTIONS[sc]:
-            problem(f"{name}: action {act!r} impossible for scenario {sc!r}")
-        if lang not in ("nb", "en"):
-            problem(f"{name}: language {lang!r}")
-        if not note.strip():
-            problem(f"{name}: empty note")
-
-    # ---------------- parse every mail ----------------
-    coverage: Counter = Counter()
-    msgs = {}
-    for name in files:
-        raw = (MAILDIR / name).read_bytes()
-        try:
-            msg = BytesParser(policy=policy.default).parsebytes(raw)
-        except Exception as e:  # noqa: BLE001
-            problem(f"{name}: does not parse: {e}")
-            continue
-        msgs[name] = msg
-        for part in msg.walk():
-            for d in part.defects:
-                problem(f"{name}: parser defect {type(d).__name__}: {d}")
-        for h in ("From", "To", "Date", "Subject"):
-            if msg.get(h) is None:
-                problem(f"{name}: missing {h}")
-        if not from_addr(msg):
-            problem(f"{name}: unparsable From")
-        try:
-            if msg["Date"].datetime is None:
-                problem(f"{name}: bad Date")
-        except Exception as e:  # noqa: BLE001
-            problem(f"{name}: bad Date ({e})")
-        if msg.get("Message-ID") is None:
-            coverage["no Message-ID"] += 1
-        if msg.get("Reply-To") is not None:
-            coverage["Reply-To"] += 1
-        if b"\r\n" in raw:
-            coverage["CRLF line endings"] += 1
-        # raw header text (to see the RFC 2047 encodings actually used)
-        head = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode("ascii", "replace")
-        unfolded = re.sub(r"\n[ \t]+", " ", head)
-        for line in unfolded.split("\n"):
-            key = line.split(":", 1)[0].lower()
-            for cs, enc in re.findall(r"=\?([^?]+)\?([QqBb])\?", line):
-                if key in ("subject", "from"):
-                    coverage[f"RFC 2047 {key}: {cs.lower()} {enc.upper()}"] += 1
-        subj = str(msg.get("Subject", ""))
-        for pfx in ("Re:", "RE:", "SV:", "VS:", "Fwd:", "FW:", "Fw:", "Automatisk svar:", "Automatic reply:",
-                    "Lest:", "Read:", "Undeliverable:", "Kan ikke leveres:"):
-            if subj.startswith(pfx):
-                coverage[f"subject {pfx}"] += 1
-        if msg.get_content_type() == "text/html":
-            coverage["top-level text/html only"] += 1
-        if msg.get_content_type() == "text/plain":
-            coverage["top-level text/plain only"] += 1
-        for part in msg.walk():
-            ct = part.get_content_type()
-            coverage[f"type {ct}"] += 1
-            if ct == "multipart/report":
-                coverage[f"report-type {part.get_param('report-type')}"] += 1
-            if part.get_content_maintype() == "text":
-                cs = (part.get_content_charset() or "us-ascii").lower()
-                cte = str(part.get("Content-Transfer-Encoding", "7bit")).lower()
-                try:
-                    txt = part.get_content()
-                except Exception as e:  # noqa: BLE001
-                    problem(f"{name}: cannot decode {ct} part: {e}")
-                    continue
-                if "\ufffd" in txt:
-                    problem(f"{name}: replacement character after decoding {ct} ({cs})")
-                if not txt.isascii():
-                    coverage[f"non-ASCII text in charset {cs}"] += 1
-                    coverage[f"non-ASCII text with CTE {cte}"] += 1
-                coverage[f"CTE {cte}"] += 1
-                if cs == "windows-1252" and not any(c in txt for c in "\u2013\u2014\u2018\u2019\u201c\u201d\u20ac\u2026"):
-                    problem(f"{name}: windows-1252 part without any windows-1252-only character")
-                # the claimed charset must really be what the bytes are in
-                if cte in ("8bit", "quoted-printable", "base64"):
-                    data = part.get_payload(decode=True)
-                    try:
-                        data.decode(cs)
-                    except (UnicodeDecodeError, LookupError):
-                        problem(f"{name}: bytes are not valid {cs}")
-                    if cs != "utf-8" and not data.isascii():
-                        try:
-                            data.decode("utf-8")
-                            problem(f"{name}: part labelled {cs} but bytes are UTF-8")
-                        except UnicodeDecodeError:
-                            pass
-            if part.get_content_type() == "image/png":
-                data = part.get_payload(decode=True)
-                if not data.startswith(b"\x89PNG\r\n\x1a\n") or len(data) > 2000:
-                    problem(f"{name}: PNG attachment broken or too large")
-        body = text_of(msg)
-        for sig in ("Med vennlig hilsen", "Mvh", "Helsing", "Best regards", "Sent from my iPhone",
-                    "Sendt fra min iPhone", "---------- Forwarded message", "-----Opprinnelig melding-----",
-                    "Videresendt melding", "-----Original Message-----", "wrote:", "skrev "):
-            if sig in body:
-                coverage[f"text: {sig}"] += 1
-
-    # ---------------- label consistency with the policy ----------------
-    label = {r[0]: r for r in rows if len(r) == 5}
-    for name, msg in msgs.items():
-        if name not in label:
-            continue
-        _, sc, act, lang, note = label[name]
-        sig = machine_signals(msg, desk)
-        if sig and sc != "auto_reply":
-            problem(f"{name}: machine-mail signals {sig} but labelled {sc}")
-        if sc == "admin_reset":
-            should = from_addr(msg) in requesters and is_verified(msg, trusted)
-            want = "approval_requested" if should else "reply"
-            if act != want:
-                problem(f"{name}: admin_reset labelled {act}, policy says {want}")
-            if note.startswith("unauthorized:") and should:
-                problem(f"{name}: marked unauthorized but sender is an authorised requester")
-
-    # ---------------- minimums ----------------
-    sc_count = Counter(r[1] for r in label.values())
-    act_count = Counter(r[2] for r in label.values())
-    lang_count = Counter(r[3] for r in label.values())
-    total = len(label)
-    if total < MIN_TOTAL:
-        problem(f"only {total} labelled mails (< {MIN_TOTAL})")
-    if total > MAX_TOTAL:
-        problem(f"{total} labelled mails (> {MAX_TOTAL})")
-    for sc, n in MIN_SCENARIO.items():
-        if sc_count[sc] < n:
-            problem(f"scenario {sc}: {sc_count[sc]} mails (< {n})")
-    if act_count["approval_requested"] < 5:
-        problem(f"only {act_count['approval_requested']} approval_requested")
-    unauthorized = sum(1 for r in label.values() if r[1] == "admin_reset" and r[4].startswith("unauthorized:"))
-    if unauthorized < 5:
-        problem(f"only {unauthorized} unauthorized/spoofed admin_reset mails")
-    for lang in ("nb", "en"):
-        if lang_count[lang] < 0.4 * total:
-            problem(f"language {lang}: {lang_count[lang]} of {total} (< 40%)")
-    nynorsk = sum(1 for r in label.values() if "nynorsk" in r[4].lower())
-    if nynorsk < 5:
-        problem(f"only {nynorsk} nynorsk mails")
-    phishing = sum(1 for r in label.values() if r[1] == "out_of_scope" and "phishing lure" in r[4])
-    if phishing < 3:
-        problem(f"only {phishing} phishing lures")
-
-    # ---------------- encodings and shapes the README claims ----------------
-    required = [
+HOLDOUT = shared.Settings(
+    directory=HERE,
+    min_scenario={"sspr": 9, "security_info": 8, "forgot_username": 8, "admin_reset": 14,
+                  "new_admin_account": 6, "support": 8, "auto_reply": 9, "out_of_scope": 10},
+    min_total=70,
+    max_total=80,
+    min_approval_requested=5,
+    min_unauthorized=5,
+    min_nynorsk=5,
+    required=(
         "non-ASCII text in charset utf-8", "non-ASCII text in charset iso-8859-1",
         "non-ASCII text in charset windows-1252",
         "non-ASCII text with CTE quoted-printable", "non-ASCII text with CTE base64",
@@ -306,31 +57,9 @@ def main() -> int:
         "text: Sent from my iPhone", "text: Sendt fra min iPhone",
         "text: -----Opprinnelig melding-----", "text: wrote:", "text: skrev ",
         "CRLF line endings", "Reply-To",
-    ]
-    for key in required:
-        if coverage[key] < 1:
-            problem(f"coverage: nothing with {key}")
-    if coverage["no Message-ID"] < 3:
-        problem("coverage: fewer than 3 mails without Message-ID")
-
-    # ---------------- report ----------------
-    print(f"{total} labelled mails, {len(files)} files")
-    print("scenario: " + ", ".join(f"{k}={v}" for k, v in sorted(sc_count.items())))
-    print("action:   " + ", ".join(f"{k}={v}" for k, v in sorted(act_count.items())))
-    print("language: " + ", ".join(f"{k}={v}" for k, v in sorted(lang_count.items()))
-          + f" (nynorsk {nynorsk})")
-    print(f"unauthorized admin_reset: {unauthorized}, phishing lures: {phishing}")
-    if "-v" in sys.argv:
-        for k, v in sorted(coverage.items()):
-            print(f"  {v:4d}  {k}")
-    if problems:
-        print(f"\n{len(problems)} problem(s):")
-        for p in problems:
-            print("  - " + p)
-        return 1
-    print("OK")
-    return 0
+    ),
+)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(shared.main(HOLDOUT))

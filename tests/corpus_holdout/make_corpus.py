@@ -16,6 +16,7 @@ import base64
 import csv
 import hashlib
 import html as htmlmod
+import importlib.util
 import quopri
 import random
 import re
@@ -29,6 +30,23 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 MAILDIR = HERE / "mail"
+
+
+def _load_corpus_make():
+    """tests/corpus/make_corpus.py, by path (tests/ is not a package); importing
+    it only defines its mails in memory, it writes nothing."""
+    name = "corpus_make_corpus"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, HERE.parent / "corpus" / "make_corpus.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+_corpus_make = _load_corpus_make()
+
 DESK = "help@resetdesk.example"
 TRUSTED = "mx.resetdesk.example"
 
@@ -92,34 +110,8 @@ def wrap72(text: str, width: int = 72) -> str:
 
 
 def ew(s: str, cs: str = "utf-8", enc: str = "Q") -> str:
-    """RFC 2047 encoded words (folded when long)."""
-    E = enc.upper()
-
-    def enc_bytes(b: bytes) -> str:
-        if E == "B":
-            return base64.b64encode(b).decode()
-        out = []
-        for byte in b:
-            c = chr(byte)
-            if byte == 0x20:
-                out.append("_")
-            elif byte < 128 and (c.isalnum() or c in "!*+-/"):
-                out.append(c)
-            else:
-                out.append("=%02X" % byte)
-        return "".join(out)
-
-    chunks: list[bytes] = []
-    cur = b""
-    for ch in s:
-        cb = ch.encode(cs)
-        if cur and len(enc_bytes(cur + cb)) > 52:
-            chunks.append(cur)
-            cur = b""
-        cur += cb
-    if cur:
-        chunks.append(cur)
-    return "\n ".join(f"=?{cs}?{enc}?{enc_bytes(c)}?=" for c in chunks)
+    """RFC 2047 encoded words (folded when long): tests/corpus/make_corpus.py's."""
+    return _corpus_make.ew(s, cs, enc, width=52)
 
 
 def addr(name: str | None, email: str, cs: str = "utf-8", enc: str = "Q") -> str:
