@@ -2,16 +2,23 @@
 
 One pass of the loop:
 
-1. fetch what is in the watched folder, oldest first; for each message:
+1. fetch what is in the watched folder, oldest first, in batches (up to
+   DECIDE_BATCH messages, DECIDE_BATCH_BYTES of them); for each message:
    - its key is already in the store: it was decided before (the move after
      the decision failed, or the process died in between): only move it;
    - too large, unparseable, or anything raises while deciding: store it
      `parked` with the error (audit event `parked`), move it to needs_human;
    - otherwise look up the thread (In-Reply-To/References against our own
      outbox Message-IDs: the previous scenario), classify, apply the flood
-     limits, compose, and commit decision + outbox rows + audit events in ONE
-     transaction; only then move the message;
-2. deliver the outbox rows that are due;
+     limits, compose, and write decision + outbox rows + audit events.
+   The whole batch is ONE transaction (each message in a savepoint, so one
+   that fails to decide is parked alone), committed with one fsync; only
+   then are the batch's messages moved, with one `move_many` per folder role
+   (one UID MOVE on IMAP). Killed before the commit, the batch is decided
+   again from scratch; killed after it, its messages are found in the store
+   and only moved. Nothing is sent before the commit either.
+2. deliver the outbox rows that are due (also every DELIVER_EVERY messages
+   of a large backlog);
 3. wait for new mail (IMAP IDLE, or polling).
 
 Delivery is exactly once across crashes. A row goes queued -> sending (committed,
@@ -51,7 +58,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from .config import Config
 from .errors import (IntakeConnectionError, IntakeError, MailParseError, PermanentDeliveryError,
@@ -68,6 +75,8 @@ log = logging.getLogger("resetdesk")
 CRASH_ENV = "RESETDESK_TEST_CRASH_AT"
 DELIVERY_BATCH = 100          # outbox rows read per query (bounds memory, not the batch)
 DELIVER_EVERY = 100           # with a large backlog, send replies every this many messages
+DECIDE_BATCH = 50             # messages decided in one transaction and moved together ...
+DECIDE_BATCH_BYTES = 16 * 1024 * 1024   # ... and at most this many bytes of them in memory
 EXIT_OK, EXIT_FAILURE, EXIT_LOCKED = 0, 1, 75
 
 
@@ -171,32 +180,52 @@ class Desk:
 
     def process(self, raw: RawMessage) -> Outcome:
         """Decide one message (or recognise it), record it, move it; never raises for bad mail."""
+        return self.process_batch([raw])[0]
+
+    def process_batch(self, raws: list[RawMessage]) -> list[Outcome]:
+        """Decide a batch in one transaction, commit it, then move its messages; one Outcome each.
+
+        A message's move always comes after the commit of its decision: a
+        crash in between leaves it in the watched folder, where the next pass
+        finds its key in the store and only moves it.
+        """
+        outcomes: list[Outcome] = []
+        with self.store.transaction():      # one fsync for the batch (store.py: durability)
+            for raw in raws:
+                outcomes.append(self._process_one(raw))
+        crash_point("after_decision")
+        try:
+            self._move_all(list(zip(raws, outcomes)))
+        finally:
+            for outcome in outcomes:
+                self._log_outcome(outcome)
+        return outcomes
+
+    def _process_one(self, raw: RawMessage) -> Outcome:
+        """Inside the batch's transaction: decide, park or recognise one message (its move comes later)."""
         if not raw.data:
-            return self._park_or_move(raw, unread_key(raw), None,
-                                      f"not read: {raw.size or 0} bytes is over limits.max_message_bytes "
-                                      f"({self.config.limits.max_message_bytes})" if raw.size
-                                      else "empty message")
+            return self._park_or_known(raw, unread_key(raw), None,
+                                       f"not read: {raw.size or 0} bytes is over limits.max_message_bytes "
+                                       f"({self.config.limits.max_message_bytes})" if raw.size
+                                       else "empty message")
         try:
             mail = self.parse(raw.data)
         except MailParseError as error:
-            return self._park_or_move(raw, fallback_key(raw.data), None, f"cannot parse: {error}")
+            return self._park_or_known(raw, fallback_key(raw.data), None, f"cannot parse: {error}")
         except Exception as error:   # a parser bug must not stop the desk
-            return self._park_or_move(raw, fallback_key(raw.data), None,
-                                      f"parser failed: {type(error).__name__}: {error}")
+            return self._park_or_known(raw, fallback_key(raw.data), None,
+                                       f"parser failed: {type(error).__name__}: {error}")
 
         known = self.store.message(mail.key)
         if known is not None:
-            return self._move_known(raw, known)
+            return self._known(known)
         try:
-            outcome = self._decide(raw, mail)
+            return self._decide(raw, mail)
         except StoreError:
             raise                      # the database is unusable: stop, do not park
         except Exception as error:
             log.debug("deciding %s failed", mail.key, exc_info=True)
             return self._park(raw, mail.key, mail, f"deciding failed: {type(error).__name__}: {error}")
-        crash_point("after_decision")
-        self._move(raw, outcome.key, outcome.role)
-        return outcome
 
     def _decide(self, raw: RawMessage, mail: InboundMail) -> Outcome:
         # Our reply's Message-ID may be anywhere in the thread: In-Reply-To
@@ -213,9 +242,8 @@ class Desk:
         wants_reply = wants_reply and decision.reply is not None
         escalates = escalates and bool(self.config.escalation.address)
 
-        # Compose before the transaction: it needs no database, and a broken
-        # template or an address nobody can answer (ComposeError) parks the
-        # message without holding the write lock.
+        # Compose before writing anything: a broken template or an address
+        # nobody can answer (ComposeError) parks the message with nothing to undo.
         reply = escalation = None
         if wants_reply:
             reply_id = compose.make_message_id(mail.key, "reply", self.config)
@@ -231,7 +259,7 @@ class Desk:
         outcome = Outcome(mail.key, mail.from_addr, decision.scenario, decision.action, role)
         audit = dict(message_key=mail.key, sender=mail.from_addr, scenario=decision.scenario)
 
-        with self.store.transaction():
+        with self.store.transaction():      # a savepoint in the batch: a failure undoes this message only
             # The limits read the outbox inside the same transaction that
             # writes to it: counts and new rows cannot drift apart.
             reply_verdict = (limits.check_reply(self.store, self.config, mail, reply[0],
@@ -291,14 +319,14 @@ class Desk:
                          scenario=decision.scenario, targets=list(decision.targets))
         return ["approval pending (needs_human)"]
 
-    def _park_or_move(self, raw: RawMessage, key: str, mail: InboundMail | None, error: str) -> Outcome:
+    def _park_or_known(self, raw: RawMessage, key: str, mail: InboundMail | None, error: str) -> Outcome:
         known = self.store.message(key)
         if known is not None:
-            return self._move_known(raw, known)
+            return self._known(known)
         return self._park(raw, key, mail, error)
 
     def _park(self, raw: RawMessage, key: str, mail: InboundMail | None, error: str) -> Outcome:
-        """Keep a message we cannot decide for a person: stored `parked`, moved to needs_human."""
+        """Keep a message we cannot decide for a person: stored `parked`, to be moved to needs_human."""
         if mail is not None:
             sender, subject = mail.from_addr, mail.subject
         else:
@@ -310,24 +338,48 @@ class Desk:
                                    status="parked", role="needs_human", error=error)
             self.store.audit("parked", message_key=key, sender=sender, error=error,
                              mailbox=raw.mailbox, uid=raw.uid)
-        self._move(raw, key, "needs_human")
         return Outcome(key, sender, role="needs_human", result="parked", detail={"error": error})
 
-    def _move_known(self, raw: RawMessage, known: dict[str, Any]) -> Outcome:
-        role = known["role"] or "needs_human"
-        self._move(raw, known["key"], role)
-        return Outcome(known["key"], known["sender"] or "", role=role, result="already decided: moved")
+    @staticmethod
+    def _known(known: dict[str, Any]) -> Outcome:
+        return Outcome(known["key"], known["sender"] or "", role=known["role"] or "needs_human",
+                       result="already decided: moved")
 
-    def _move(self, raw: RawMessage, key: str, role: str) -> None:
-        """Move after the commit; a failed move is harmless: the message is seen again, known, moved."""
+    def _move_all(self, decided: list[tuple[RawMessage, Outcome]]) -> None:
+        """Move committed messages, one `move_many` per role, and mark them done in one commit.
+
+        A failed move is harmless: the message is seen again, known, moved.
+        When a whole set is refused, each message is tried on its own, so one
+        bad message does not keep the others in the inbox.
+        """
+        by_role: dict[str, list[tuple[RawMessage, Outcome]]] = {}
+        for raw, outcome in decided:
+            by_role.setdefault(outcome.role, []).append((raw, outcome))
+        done: list[str] = []
         try:
-            self.source.move(raw, role)
-        except IntakeConnectionError:
-            raise
-        except IntakeError as error:
-            log.warning("could not move %s to %s: %s", key, role, error)
-            return
-        self.store.mark_done(key)
+            for role, items in by_role.items():
+                try:
+                    self.source.move_many([raw for raw, _ in items], role)
+                except IntakeConnectionError:
+                    raise
+                except IntakeError as error:
+                    if len(items) == 1:
+                        log.warning("could not move %s to %s: %s", items[0][1].key, role, error)
+                        continue
+                    log.debug("moving %d messages to %s failed (%s); one at a time", len(items), role, error)
+                    for raw, outcome in items:
+                        try:
+                            self.source.move(raw, role)
+                        except IntakeConnectionError:
+                            raise
+                        except IntakeError as one_error:
+                            log.warning("could not move %s to %s: %s", outcome.key, role, one_error)
+                            continue
+                        done.append(outcome.key)
+                    continue
+                done.extend(outcome.key for _, outcome in items)
+        finally:
+            self.store.mark_done_many(done)
 
     # -- delivery -----------------------------------------------------------
 
@@ -380,6 +432,7 @@ class Desk:
                     sent += result
         finally:
             self.transport.close()
+            self.store.flush()              # the `sent` marks, durable before the desk goes idle
         return sent
 
     def _deliver_one(self, row: OutboxRow) -> bool | None:
@@ -437,15 +490,40 @@ class Desk:
 
     def poll(self) -> int:
         """Process everything now in the watched folder, delivering as it goes; returns how many."""
-        count = 0
-        for raw in self.source.fetch_new():
-            if self.stopping:
-                break
-            self._log_outcome(self.process(raw))
-            count += 1
-            if count % DELIVER_EVERY == 0:
+        count = undelivered = 0
+        for batch in self._batches(self.source.fetch_new()):
+            self.process_batch(batch)
+            count += len(batch)
+            undelivered += len(batch)
+            if undelivered >= DELIVER_EVERY and not self.stopping:
                 self.deliver()
+                undelivered = 0
         return count
+
+    def _batches(self, messages: Iterable[RawMessage]) -> Iterator[list[RawMessage]]:
+        """Lists of up to DECIDE_BATCH messages (and DECIDE_BATCH_BYTES), taken from the source as it reads.
+
+        The source is never read while a batch is being decided: its network
+        round trips stay outside the transaction. Stops taking more once
+        the desk is told to stop.
+        """
+        batch: list[RawMessage] = []
+        size = 0
+        for raw in messages:
+            if self.stopping:
+                return
+            if batch and size + len(raw.data) > DECIDE_BATCH_BYTES:
+                yield batch
+                batch, size = [], 0
+                if self.stopping:
+                    return
+            batch.append(raw)
+            size += len(raw.data)
+            if len(batch) >= DECIDE_BATCH:   # full: decide it before reading on
+                yield batch
+                batch, size = [], 0
+        if batch and not self.stopping:
+            yield batch
 
     def _wait_timeout(self) -> float:
         """Until new mail, or until the next outbox row is due (and the transport is back)."""
