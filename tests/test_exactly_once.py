@@ -90,6 +90,36 @@ def test_maildir_row_marked_sending_but_never_written_is_sent_again(tmp_path):
     desk.close()
 
 
+def test_maildir_killed_after_a_batch_decision_answers_each_once(tmp_path):
+    """More than one batch waiting: killed after the first batch's commit, before any move or send."""
+    from resetdesk.service import DECIDE_BATCH
+
+    config_path = write_config(tmp_path, limits={"replies_total": 1000})
+    inbox = tmp_path / "var" / "maildir"
+    count = DECIDE_BATCH + 7
+    for n in range(count):
+        drop(inbox, make_mail(sender=f"b{n}@contoso.no", message_id=f"<b{n}@contoso.no>"), f"{n:04d}.test")
+    assert run_desk(config_path, crash_at="after_decision").returncode == KILLED
+    assert outbox_messages(tmp_path / "var" / "outbox") == []
+    assert len(list((inbox / "new").iterdir())) == count                # nothing moved
+    store = store_of(tmp_path)
+    assert store.db["messages"].count == DECIDE_BATCH                   # the first batch, committed whole
+    assert {r.status for r in store.outbox_rows()} == {"queued"}
+    store.close()
+
+    again = run_desk(config_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("already decided") == DECIDE_BATCH
+    replies = outbox_messages(tmp_path / "var" / "outbox")
+    assert sorted(str(m["To"]) for m in replies) == sorted(f"b{n}@contoso.no" for n in range(count))
+    assert list((inbox / "new").iterdir()) == []
+    store = store_of(tmp_path)
+    assert {m["status"] for m in store.db["messages"].rows} == {"done"}
+    store.close()
+    assert run_desk(config_path).returncode == 0
+    assert len(outbox_messages(tmp_path / "var" / "outbox")) == count
+
+
 # ------------------------------------------------------------ Dovecot + SMTP
 
 
@@ -107,6 +137,31 @@ def test_smtp_killed_after_decision_sends_exactly_one(tmp_path, desk_config, dov
     assert dovecot.folder_uids("INBOX") == []
     assert run_desk(config_path).returncode == 0
     assert len(smtp.messages) == 1
+
+
+@pytest.mark.servers
+def test_smtp_killed_after_a_batch_decision_then_each_gets_one_reply(tmp_path, desk_config, dovecot, smtp):
+    """Crash before the batch's UID MOVE: the next run finds the batch in the store and only moves it."""
+    from resetdesk.service import DECIDE_BATCH
+
+    config_path = config_from_servers(tmp_path, desk_config, dovecot, smtp, limits={"replies_total": 1000})
+    count = DECIDE_BATCH + 5
+    with dovecot.client() as imap:
+        for n in range(count):
+            imap.append("INBOX", make_mail(sender=f"m{n}@contoso.no", message_id=f"<m{n}@contoso.no>"))
+    assert run_desk(config_path, crash_at="after_decision").returncode == KILLED
+    assert smtp.messages == []
+    assert len(dovecot.folder_uids("INBOX")) == count
+
+    again = run_desk(config_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("already decided") == DECIDE_BATCH
+    received = smtp.wait_for(count)
+    assert sorted(m.rcpt_tos[0] for m in received) == sorted(f"m{n}@contoso.no" for n in range(count))
+    assert dovecot.folder_uids("INBOX") == []
+    assert len(dovecot.folder_uids("resetdesk.answered")) == count
+    assert run_desk(config_path).returncode == 0
+    assert len(smtp.messages) == count
 
 
 @pytest.mark.servers

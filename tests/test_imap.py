@@ -273,25 +273,25 @@ def test_move_recreates_a_folder_deleted_behind_its_back(dovecot, source_for):
     assert dovecot.folder_uids("INBOX") == []
 
 
+_COMMAND_METHODS = {"MOVE": ("move",), "COPY": ("copy",), "STORE": ("add_flags",),
+                    "EXPUNGE": ("uid_expunge", "expunge"), "SEARCH": ("search",), "FETCH": ("fetch",),
+                    "SELECT": ("select_folder",), "NOOP": ("noop",)}
+
+
 def _count_commands(monkeypatch, *names):
-    """Counts of the IMAP commands `names` (imaplib's view, so UID MOVE counts as MOVE)."""
-    import imaplib
+    """How often the desk sends the IMAP commands `names` from now on (counted at imapclient's methods)."""
+    from imapclient import IMAPClient
 
-    counts = {name.upper(): 0 for name in names}
-    real_uid, real_simple = imaplib.IMAP4.uid, imaplib.IMAP4._simple_command
+    counts = {name: 0 for name in names}
+    for name in names:
+        for method in _COMMAND_METHODS[name]:
+            real = getattr(IMAPClient, method)
 
-    def uid(self, command, *args):
-        if command.upper() in counts:
-            counts[command.upper()] += 1
-        return real_uid(self, command, *args)
+            def counted(self, *args, _real=real, _name=name, **kwargs):
+                counts[_name] += 1
+                return _real(self, *args, **kwargs)
 
-    def simple(self, name, *args):
-        if name.upper() in counts and name.upper() != "UID":
-            counts[name.upper()] += 1
-        return real_simple(self, name, *args)
-
-    monkeypatch.setattr(imaplib.IMAP4, "uid", uid)
-    monkeypatch.setattr(imaplib.IMAP4, "_simple_command", simple)
+            monkeypatch.setattr(IMAPClient, method, counted)
     return counts
 
 

@@ -124,3 +124,40 @@ def test_dovecot_restart_during_idle_then_the_backlog_is_answered(tmp_path, desk
             process.kill()
         _, stderr = process.communicate()
     assert "Traceback" not in stderr, stderr[-3000:]
+
+
+class _ByLocalPart:
+    """Replies to people; ignores senders whose address starts with "robot"."""
+
+    def __init__(self):
+        from test_service_maildir import RecordingClassifier
+        self.reply, self.ignore = RecordingClassifier(), RecordingClassifier(action="ignore", scenario="auto_reply")
+
+    def classify(self, mail, previous_scenario=None):
+        chosen = self.ignore if mail.from_addr.startswith("robot") else self.reply
+        return chosen.classify(mail, previous_scenario)
+
+
+def test_a_backlog_is_moved_with_one_uid_move_per_role_and_batch(tmp_path, desk_config, dovecot, smtp, monkeypatch):
+    from resetdesk.service import DECIDE_BATCH
+    from test_imap import _count_commands
+
+    config = config_module.load(config_from_servers(tmp_path, desk_config, dovecot, smtp,
+                                                    limits={"replies_total": 1000}))
+    count = DECIDE_BATCH + 10
+    with dovecot.client() as imap:
+        for n in range(count):
+            sender = f"robot{n}@contoso.no" if n % 3 == 0 else f"person{n}@contoso.no"
+            imap.append("INBOX", make_mail(sender=sender, message_id=f"<bm{n}@contoso.no>"))
+    desk = Desk(config, classifier=_ByLocalPart())
+    counts = _count_commands(monkeypatch, "MOVE", "SEARCH", "SELECT", "FETCH")
+    assert desk.run(once=True) == 0
+    # Two batches, each with answered and ignored mail: four UID MOVEs; the listing's one SEARCH and SELECT.
+    assert counts == {"MOVE": 4, "SEARCH": 1, "SELECT": 1, "FETCH": 1 + 2}
+    assert dovecot.folder_uids("INBOX") == []
+    robots = len(range(0, count, 3))
+    assert len(dovecot.folder_uids("resetdesk.ignored")) == robots
+    assert len(dovecot.folder_uids("resetdesk.answered")) == count - robots
+    assert len(smtp.wait_for(count - robots)) == count - robots
+    assert {m["status"] for m in desk.store.db["messages"].rows} == {"done"}
+    desk.close()

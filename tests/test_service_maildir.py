@@ -351,3 +351,60 @@ def test_machine_mail_without_a_usable_address_is_ignored_not_parked(tmp_path):
     assert desk.store.message("mid:ign@x")["role"] == "ignored"
     assert desk.store.db["outbox"].count == 0
     desk.close()
+
+
+class FailingFor(RecordingClassifier):
+    """Classifies like RecordingClassifier, except that it raises for one message key."""
+
+    def __init__(self, key: str):
+        super().__init__()
+        self.key = key
+
+    def classify(self, mail, previous_scenario=None):
+        if mail.key == self.key:
+            raise RuntimeError("the rules broke on this one")
+        return super().classify(mail, previous_scenario)
+
+
+def test_a_message_failing_to_decide_is_parked_alone_and_its_batch_goes_on(tmp_path):
+    config = config_module.load(write_config(tmp_path))
+    desk = Desk(config, classifier=FailingFor("mid:bad@contoso.no"))
+    for n, name in enumerate(("good1", "bad", "good2")):
+        drop(desk.source.root, make_mail(sender=f"{name}@contoso.no", message_id=f"<{name}@contoso.no>"),
+             f"{n}.test")
+    desk.run(once=True)
+    assert desk.store.message("mid:bad@contoso.no")["status"] == "parked"
+    assert "the rules broke" in desk.store.message("mid:bad@contoso.no")["error"]
+    assert desk.store.decision("mid:bad@contoso.no") is None
+    assert [(r.recipient, r.status) for r in desk.store.outbox_rows()] == [("good1@contoso.no", "sent"),
+                                                                          ("good2@contoso.no", "sent")]
+    assert len(list((desk.source.folders["answered"] / "cur").iterdir())) == 2
+    assert len(list((desk.source.folders["needs_human"] / "cur").iterdir())) == 1
+    desk.close()
+
+
+def test_a_refused_batch_move_falls_back_to_one_message_at_a_time(tmp_path, monkeypatch, caplog):
+    from resetdesk.errors import IntakeError
+
+    config = config_module.load(write_config(tmp_path))
+    desk = Desk(config, classifier=RecordingClassifier())
+    for n in range(3):
+        drop(desk.source.root, make_mail(sender=f"p{n}@contoso.no", message_id=f"<f{n}@contoso.no>"), f"{n}.test")
+    sets = []
+
+    def refuse(messages, role):
+        sets.append(len(messages))
+        raise IntakeError("the server refused the set")
+
+    monkeypatch.setattr(desk.source, "move_many", refuse)
+    real_move = desk.source.move
+    monkeypatch.setattr(desk.source, "move", lambda message, role: (
+        (_ for _ in ()).throw(IntakeError("not this one")) if message.uid == "1.test" else real_move(message, role)))
+    desk.run(once=True)
+    assert sets == [3]
+    assert sorted(p.name for p in (desk.source.folders["answered"] / "cur").iterdir()) == ["0.test:2,S", "2.test:2,S"]
+    assert {k: desk.store.message(k)["status"] for k in ("mid:f0@contoso.no", "mid:f1@contoso.no",
+                                                         "mid:f2@contoso.no")} == {
+        "mid:f0@contoso.no": "done", "mid:f1@contoso.no": "decided", "mid:f2@contoso.no": "done"}
+    assert "could not move mid:f1@contoso.no" in caplog.text
+    desk.close()
