@@ -1,8 +1,11 @@
 """The classifier against the labelled corpora: the quality bar of the issue.
 
-tests/corpus was used to tune the lexicons; tests/corpus_holdout was written
-independently and measured before any tuning on it (see its README). Both must
-clear the bar; no mail may get approval_requested unless labelled so.
+Both corpora here were used to tune the lexicons (tests/corpus_holdout was
+written independently and measured once before that: 65.0% scenario, 76.2%
+action, 98.8% language, no wrong approval; see the CHANGELOG). Both must clear
+the bar; no mail may get approval_requested unless labelled so. The blind
+corpus (tests/corpus_blind) is measured by bench/corpus_report.py, not here:
+it stays a measurement, never a tuning target.
 """
 
 from pathlib import Path
