@@ -471,7 +471,8 @@ class ImapSource:
         gone = sorted(set(uids) - set(moved)) if moved is not None else []
         if gone:
             log.debug("IMAP %s: UID(s) %s already gone; nothing to move", self.name, _uid_set(gone))
-        log.debug("IMAP %s: moved UID(s) %s to %s", self.name, _uid_set(uids), destination)
+        log.debug("IMAP %s: moved UID(s) %s to %s", self.name,
+                  _uid_set(sorted(moved) if moved is not None else uids) or "-", destination)
 
     def _transfer_or_trycreate(self, client: IMAPClient, uids: list[int], target: str,
                                destination: str) -> list[int] | None:
@@ -574,8 +575,13 @@ def _parse_uid_set(text: str) -> list[int]:
 
 
 def _take_copyuid(client: IMAPClient) -> list:
-    """The COPYUID answers (RFC 4315) imaplib has collected since the last call, removed from its store."""
-    return client._imap.untagged_responses.pop("COPYUID", None) or []
+    """The COPYUID answers (RFC 4315) imaplib has collected since the last call, removed from its store.
+
+    imapclient does not hand response codes on; imaplib keeps them (tagged or
+    untagged) in `untagged_responses` until a SELECT. Only used for logging.
+    """
+    responses = getattr(getattr(client, "_imap", None), "untagged_responses", None)
+    return (responses.pop("COPYUID", None) if isinstance(responses, dict) else None) or []
 
 
 def _moved_uids(answers: list, uidplus: bool) -> list[int] | None:
