@@ -187,17 +187,15 @@ class Together:
 
 @dataclass
 class Lexicon:
-    """Compiled patterns: fact -> one regex over all languages; plus language words and machine-mail signals."""
+    """Compiled patterns: fact -> phrases over all languages, word combinations, negations,
+    the words that tell the languages apart, and the machine-mail subject and sender lists."""
 
     facts: dict[str, FactPatterns] = field(default_factory=dict)
     together: dict[str, list[Together]] = field(default_factory=dict)
-    words: dict[str, frozenset[str]] = field(default_factory=dict)
-    weak_words: dict[str, frozenset[str]] = field(default_factory=dict)
     word_weights: dict[str, tuple[int, int]] = field(default_factory=dict)   # word -> (nb, en) points
     mask: FactPatterns | None = None       # negated phrases, blanked before facts are searched
     machine_subject: re.Pattern | None = None
     robot_localpart: re.Pattern | None = None
-    sources: dict[str, list[str]] = field(default_factory=dict)
 
     def first_match(self, fact: str, folded_text: str):
         patterns = self.facts.get(fact)
@@ -208,9 +206,6 @@ class Lexicon:
                 if hit is not None:
                     break
         return hit
-
-    def matches(self, fact: str, folded_text: str) -> bool:
-        return self.first_match(fact, folded_text) is not None
 
     def unmask(self, folded_text: str) -> str:
         """The text without its negated phrases ('nobody forgot a password')."""
@@ -275,6 +270,8 @@ def load_lexicon(directory: str | Path) -> Lexicon:
     directory = Path(directory)
     lexicon = Lexicon()
     patterns: dict[str, list[str]] = {}
+    strong_words: dict[str, set[str]] = {}
+    weak_words: dict[str, set[str]] = {}
     for path in sorted(directory.glob("*.toml")):
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -293,26 +290,21 @@ def load_lexicon(directory: str | Path) -> Lexicon:
             if len(groups) < 2:
                 raise KnowledgeError(f"{where}: needs at least two word groups")
             lexicon.together.setdefault(entry["fact"], []).append(Together(entry["fact"], groups))
-        words = data.pop("language_words", None)
-        weak = data.pop("weak_language_words", None)
-        if words is not None:
-            lexicon.words[language] = frozenset(fold(w) for w in words)
-        if weak is not None:
-            lexicon.weak_words[language] = frozenset(fold(w) for w in weak)
+        strong_words[language] = {fold(w) for w in data.pop("language_words", [])}
+        weak_words[language] = {fold(w) for w in data.pop("weak_language_words", [])}
         for fact, items in data.items():
             if not isinstance(items, list):
                 raise KnowledgeError(f"{path}: {fact}: expected a list of strings")
             patterns.setdefault(fact, []).extend(items)
-            lexicon.sources.setdefault(fact, []).append(path.name)
     negated = patterns.pop("negated", [])
     if negated:
         lexicon.mask = _compile(f"{directory}: negated", negated)
     for fact, items in patterns.items():
         lexicon.facts[fact] = _compile(f"{directory}: {fact}", items)
     # One table for the language count: a word is looked up once, not per language.
-    for word in set().union(*lexicon.words.values(), *lexicon.weak_words.values()):
+    for word in set().union(*strong_words.values(), *weak_words.values()):
         lexicon.word_weights[word] = tuple(
-            2 if word in lexicon.words.get(lang, ()) else 1 if word in lexicon.weak_words.get(lang, ()) else 0
+            2 if word in strong_words.get(lang, ()) else 1 if word in weak_words.get(lang, ()) else 0
             for lang in ("nb", "en"))
     unknown = set(lexicon.together) - set(lexicon.facts)
     if unknown:
