@@ -120,7 +120,7 @@ class RuleEngine:
         """Walk the graph; returns (scenario, action, fired rule names, path of nodes)."""
         if threading.get_ident() != self._thread:
             raise RuntimeError("durable-rules crashes when used from several threads: "
-                               "build one Classifier per thread that uses it")
+                               "use the classifier only from the thread that built it")
         if previous is not None and previous not in self.graph.scenarios:
             previous = None
         sid = str(next(self._sessions))
@@ -164,7 +164,7 @@ def _engine_for(graph: Graph) -> RuleEngine:
 
 @dataclass
 class Knowledge:
-    """Everything the classifier reads from data/: graph, lexicon, templates."""
+    """What the classifier reads from data/: the graph and the lexicon (templates are the renderer's)."""
 
     graph: Graph
     lexicon: Lexicon

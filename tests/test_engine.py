@@ -76,7 +76,7 @@ def test_engine_refuses_a_second_thread(engine):
     thread = threading.Thread(target=other)
     thread.start()
     thread.join()
-    assert errors and "several threads" in str(errors[0])
+    assert errors and "only from the thread that built it" in str(errors[0])
 
 
 def test_one_ruleset_per_graph_per_process():
