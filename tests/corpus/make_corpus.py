@@ -4,7 +4,8 @@
 The mails are written by hand below (one ``M(...)`` call per mail, grouped by
 scenario); this script only takes care of the MIME plumbing: header encoding
 (RFC 2047), charsets, transfer encodings, multipart structure, Received and
-Authentication-Results headers.  It writes ``mail/NNN-slug.eml`` and
+Authentication-Results headers (what it shares with the other corpora's
+generators is in mimekit.py next to it).  It writes ``mail/NNN-slug.eml`` and
 ``labels.csv`` next to this file.  The generated .eml files are the corpus and
 are committed; re-running this script must reproduce them byte for byte.
 
@@ -13,96 +14,34 @@ are committed; re-running this script must reproduce them byte for byte.
 from __future__ import annotations
 
 import base64
-import csv
-import hashlib
-import html as htmlmod
 import quopri
-import random
 import re
-import struct
-import textwrap
-import zlib
-from datetime import datetime, timedelta, timezone
+import sys
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
-MAILDIR = HERE / "mail"
-DESK = "help@resetdesk.example"
-TRUSTED = "mx.resetdesk.example"
+
+sys.path.insert(0, str(HERE))  # mimekit.py, also when this file is loaded by path
+import mimekit  # noqa: E402
+from mimekit import DESK, TRUSTED, T, esc  # noqa: E402
+
 REQUESTERS = {"kari.nordmann@contoso.no", "ola.hansen@contoso.no",
               "it-lead@fabrikam.com", "ops@northwind.example"}
 
-ACTIONS = {
-    "sspr": {"reply"},
-    "security_info": {"reply"},
-    "forgot_username": {"reply"},
-    "new_admin_account": {"reply"},
-    "admin_reset": {"reply", "approval_requested"},
-    "support": {"escalate"},
-    "out_of_scope": {"escalate"},
-    "auto_reply": {"ignore"},
-}
-
-MAILS: list[dict] = []
+MAILS = mimekit.MailSet(HERE, shuffle_seed=20250601)
 
 
 # --------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------
 
-def T(s: str) -> str:
-    """Dedent a triple-quoted body and make it end with exactly one newline."""
-    return textwrap.dedent(s).strip("\n") + "\n"
-
-
-def hx(seed: str, n: int = 16, alphabet: str = "0123456789ABCDEF") -> str:
-    """Deterministic pseudo-random string."""
-    out: list[str] = []
-    i = 0
-    while len(out) < n:
-        d = hashlib.sha256(f"{seed}/{i}".encode()).digest()
-        out.extend(alphabet[b % len(alphabet)] for b in d)
-        i += 1
-    return "".join(out[:n])
-
-
-def num(seed: str, lo: int, hi: int) -> int:
-    d = hashlib.sha256(seed.encode()).digest()
-    return lo + int.from_bytes(d[:4], "big") % (hi - lo + 1)
-
-
-def ew(s: str, charset: str = "utf-8", enc: str = "Q", width: int = 56) -> str:
-    """RFC 2047 encoded-word(s) for s, folded when an encoded text would pass
-    ``width`` characters.  (tests/corpus_holdout/make_corpus.py uses this too.)"""
-    E = enc.upper()
-
-    def enc_bytes(b: bytes) -> str:
-        if E == "B":
-            return base64.b64encode(b).decode()
-        out = []
-        for byte in b:
-            c = chr(byte)
-            if byte == 0x20:
-                out.append("_")
-            elif byte < 128 and (c.isalnum() or c in "!*+-/"):
-                out.append(c)
-            else:
-                out.append("=%02X" % byte)
-        return "".join(out)
-
-    chunks: list[bytes] = []
-    cur = b""
-    for ch in s:
-        cb = ch.encode(charset)
-        if cur and len(enc_bytes(cur + cb)) > width:
-            chunks.append(cur)
-            cur = b""
-        cur += cb
-    if cur:
-        chunks.append(cur)
-    return "\n ".join(f"=?{charset}?{enc}?{enc_bytes(c)}?=" for c in chunks)
+# deterministic pseudo-randomness (hx: a string, num: an integer) and RFC 2047
+# encoded words folded at 56 characters
+KIT = mimekit.Kit(ew_width=56, seed_sep="/")
+hx, num, ew = KIT.rnd, KIT.rint, KIT.ew
 
 
 def fmt_addr(name: str | None, addr: str, cs: str = "utf-8", enc: str = "Q") -> str:
@@ -186,14 +125,7 @@ def multipart(subtype: str, parts: list, bnd: str, params: str = "",
 
 def tiny_png(seed: int = 0, w: int = 40, h: int = 18) -> bytes:
     """A small but valid grayscale PNG (a few hundred bytes)."""
-    rows = b"".join(b"\x00" + bytes(((x * 7 + y * 13 + seed * 31) % 97 + 150) for x in range(w))
-                    for y in range(h))
-
-    def chunk(t: bytes, d: bytes) -> bytes:
-        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+    return mimekit.gray_png(w, h, lambda x, y: (x * 7 + y * 13 + seed * 31) % 97 + 150)
 
 
 TINY_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -207,10 +139,6 @@ TINY_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
 # --------------------------------------------------------------------------
 
 HDR_RE = re.compile(r"^(From|Sent|To|Cc|Subject|Date|Fra|Sendt|Til|Kopi|Emne|Dato):\s?(.*)$")
-
-
-def esc(s: str) -> str:
-    return htmlmod.escape(s, quote=False)
 
 
 def unwrap(text: str) -> list[str]:
@@ -425,10 +353,6 @@ def M(slug: str, scenario: str, action: str, lang: str, note: str, *,
       extra: tuple = (), attach: tuple = (), part: Part | None = None,
       return_path: str | None = None, received: bool = True, crlf: bool = False,
       mua: str | None = None, bstyle: str | None = None) -> None:
-    assert scenario in ACTIONS and action in ACTIONS[scenario], (slug, scenario, action)
-    assert lang in ("nb", "en"), slug
-    assert not any(m["slug"] == slug for m in MAILS), slug
-
     if isinstance(frm, tuple):
         fname, faddr = frm
         from_hdr = fmt_addr(fname, faddr, name_cs, name_enc)
@@ -516,10 +440,7 @@ def M(slug: str, scenario: str, action: str, lang: str, note: str, *,
     hdrs.append("MIME-Version: 1.0")
     hdrs.extend(main[0])
 
-    data = "\n".join(hdrs).encode("ascii") + b"\n\n" + main[1]
-    if crlf:
-        data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    MAILS.append(dict(slug=slug, scenario=scenario, action=action, language=lang, note=note, data=data))
+    MAILS.add(slug, scenario, action, lang, note, "\n".join(hdrs).encode("ascii") + b"\n\n" + main[1], crlf)
 
 
 def quote(text: str, prefix: str = "> ") -> str:
@@ -3180,22 +3101,7 @@ M("vs-kollega-husker-ikke-brukernavn-nynorsk", "forgot_username", "reply", "nb",
 def main() -> None:
     unknown = set(DATES) - {m["slug"] for m in MAILS}
     assert not unknown, unknown
-    MAILDIR.mkdir(parents=True, exist_ok=True)
-    for old in MAILDIR.glob("*.eml"):
-        old.unlink()
-    order = list(range(len(MAILS)))
-    random.Random(20250601).shuffle(order)
-    rows = []
-    for n, idx in enumerate(order, start=1):
-        m = MAILS[idx]
-        name = f"{n:03d}-{m['slug']}.eml"
-        (MAILDIR / name).write_bytes(m["data"])
-        rows.append((name, m["scenario"], m["action"], m["language"], m["note"]))
-    with open(HERE / "labels.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["file", "scenario", "action", "language", "note"])
-        w.writerows(rows)
-    print(f"wrote {len(rows)} mails")
+    print(f"wrote {MAILS.write()} mails")
 
 
 if __name__ == "__main__":

@@ -2,371 +2,99 @@
 """Generate the resetdesk HELD-OUT test corpus (tests/corpus_holdout).
 
 Written from the contract alone, without looking at the classifier, and never
-used for tuning.  The mails are written by hand in ``mails.py`` next to this
-file; this script only does the MIME plumbing (RFC 2047 headers, charsets,
-transfer encodings, multipart structure, trace and Authentication-Results
-headers) and writes ``mail/NNN-slug.eml`` plus ``labels.csv``.  Output is
-deterministic: re-running reproduces the committed files byte for byte.
+used for tuning.  The mails are written by hand below; the MIME plumbing (RFC
+2047 headers, charsets, transfer encodings, multipart structure, Message-IDs)
+is tests/corpus/mimekit.py, shared with the other corpora; what is this
+corpus's own here is its seeding, its Outlook HTML head, its PNG, and its
+trace and Authentication-Results headers.  Writes ``mail/NNN-slug.eml`` plus
+``labels.csv``.  Output is deterministic: re-running reproduces the committed
+files byte for byte.
 
     python tests/corpus_holdout/make_corpus.py
 """
 from __future__ import annotations
 
-import base64
-import csv
-import hashlib
-import html as htmlmod
-import importlib.util
-import quopri
-import random
-import re
-import struct
 import sys
-import textwrap
-import zlib
-from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 MAILDIR = HERE / "mail"
 
+sys.path.insert(0, str(HERE.parent / "corpus"))  # tests/ is not a package
+import mimekit  # noqa: E402
+from mimekit import (  # noqa: E402  (the mails below use these names)
+    B64ISH, D, DESK, DESK_OUTLOOK, DESK_PLAIN, TRUSTED, TZ1, TZ2, UTC, Part, T, attachment,
+    esc, html_apple, html_gmail, html_plain, multi, quote, rfcdate, text, tiny_pdf,
+)
+from mimekit import wrap as wrap72  # noqa: E402
 
-def _load_corpus_make():
-    """tests/corpus/make_corpus.py, by path (tests/ is not a package); importing
-    it only defines its mails in memory, it writes nothing."""
-    name = "corpus_make_corpus"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, HERE.parent / "corpus" / "make_corpus.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-_corpus_make = _load_corpus_make()
-
-DESK = "help@resetdesk.example"
-TRUSTED = "mx.resetdesk.example"
-
-ACTIONS = {
-    "sspr": {"reply"}, "security_info": {"reply"}, "forgot_username": {"reply"},
-    "new_admin_account": {"reply"}, "admin_reset": {"reply", "approval_requested"},
-    "support": {"escalate"}, "out_of_scope": {"escalate"}, "auto_reply": {"ignore"},
+PROVIDERS = {
+    # domain suffix: (host template, ip template)
+    "gmail.com": ("mail-{a}.google.com", "209.85.{b}.{c}"),
+    "googlemail.com": ("mail-{a}.google.com", "209.85.{b}.{c}"),
+    "hotmail.com": ("{X}.outbound.protection.outlook.com", "40.92.{b}.{c}"),
+    "outlook.com": ("{X}.outbound.protection.outlook.com", "40.92.{b}.{c}"),
+    "icloud.com": ("qs51p00im-{q}.me.com", "17.57.{b}.{c}"),
+    "me.com": ("qs51p00im-{q}.me.com", "17.57.{b}.{c}"),
+    "yahoo.com": ("sonic{n}-{m}.consmr.mail.ir2.yahoo.com", "77.238.{b}.{c}"),
+    "online.no": ("smtp.online.no", "148.123.{b}.{c}"),
+    "zohomail.eu": ("sender4-op-o{n}.zoho.eu", "136.143.{b}.{c}"),
+    "proton.me": ("mail-{q}.protonmail.ch", "185.70.{b}.{c}"),
 }
 
+KIT = mimekit.Kit(ew_width=52, providers=PROVIDERS, mapi_builds=(8000, 8999))
+rnd, rint, uuid = KIT.rnd, KIT.rint, KIT.uuid
+ew, addr, subj, H, outlook_x, mid = KIT.ew, KIT.addr, KIT.subj, KIT.H, KIT.outlook_x, KIT.mid
+sender_host, exo_inner, gmail_inner = KIT.sender_host, KIT.exo_inner, KIT.gmail_inner
+desk_reply_headers = KIT.desk_reply_headers
+raw_part = partial(mimekit.raw_part, encoding="ascii")
+ar_opendmarc = mimekit.ar_opendmarc
+html_owa = partial(mimekit.html_owa, div_class="elementToProof")
 
-# --------------------------------------------------------------------------
-# deterministic randomness
-# --------------------------------------------------------------------------
-
-def rnd(seed: str, n: int = 16, alphabet: str = "0123456789ABCDEF") -> str:
-    out: list[str] = []
-    i = 0
-    while len(out) < n:
-        d = hashlib.sha256(f"{seed}#{i}".encode()).digest()
-        out.extend(alphabet[b % len(alphabet)] for b in d)
-        i += 1
-    return "".join(out[:n])
-
-
-def rint(seed: str, lo: int, hi: int) -> int:
-    d = hashlib.sha256(seed.encode()).digest()
-    return lo + int.from_bytes(d[:4], "big") % (hi - lo + 1)
-
-
-def uuid(seed: str, upper: bool = True) -> str:
-    h = rnd(seed, 32)
-    u = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-    return u if upper else u.lower()
-
-
-B64ISH = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+MAILS = mimekit.MailSet(HERE, shuffle_seed=20250611)
+M = MAILS.mail
 
 
 # --------------------------------------------------------------------------
-# text helpers
+# this corpus's Outlook HTML and PNG
 # --------------------------------------------------------------------------
 
-def T(s: str) -> str:
-    """Dedent a triple-quoted body; exactly one trailing newline."""
-    return textwrap.dedent(s).strip("\n") + "\n"
-
-
-def wrap72(text: str, width: int = 72) -> str:
-    """Hard-wrap like Thunderbird/Mutt do, keeping quote prefixes."""
-    out = []
-    for line in text.split("\n"):
-        m = re.match(r"^((?:> ?)*)(.*)$", line)
-        prefix, rest = m.group(1), m.group(2)
-        if len(line) <= width or not rest.strip():
-            out.append(line)
-            continue
-        out.extend(textwrap.wrap(rest, width=width - len(prefix), initial_indent=prefix,
-                                 subsequent_indent=prefix, break_long_words=False,
-                                 break_on_hyphens=False))
-    return "\n".join(out)
-
-
-def ew(s: str, cs: str = "utf-8", enc: str = "Q") -> str:
-    """RFC 2047 encoded words (folded when long): tests/corpus/make_corpus.py's."""
-    return _corpus_make.ew(s, cs, enc, width=52)
-
-
-def addr(name: str | None, email: str, cs: str = "utf-8", enc: str = "Q") -> str:
-    if not name:
-        return email
-    if not name.isascii():
-        return f"{ew(name, cs, enc)} <{email}>"
-    if any(c in name for c in '.,@:;()<>[]"\''):
-        return '"' + name.replace('"', '\\"') + f'" <{email}>'
-    return f"{name} <{email}>"
-
-
-def subj(s: str, cs: str | None = None, enc: str = "Q") -> str:
-    if cs is None:
-        if s.isascii():
-            return s
-        cs = "utf-8"
-    return ew(s, cs, enc)
-
-
-# --------------------------------------------------------------------------
-# HTML renderings of a plain text body
-# --------------------------------------------------------------------------
-
-def _blocks(text: str):
-    """Split into ('line', str) and ('quote', [lines]) items."""
-    items = []
-    q: list[str] = []
-    for line in text.rstrip("\n").split("\n"):
-        if line.startswith(">"):
-            q.append(line[2:] if line.startswith("> ") else line[1:])
-            continue
-        if q:
-            items.append(("quote", q))
-            q = []
-        items.append(("line", line))
-    if q:
-        items.append(("quote", q))
-    return items
-
-
-def esc(s: str) -> str:
-    return htmlmod.escape(s, quote=False)
-
-
-def linkify(s: str) -> str:
-    return re.sub(r"(https?://[^\s<]+)", r'<a href="\1">\1</a>', s)
-
-
-def html_gmail(text: str) -> str:
-    def render(t: str) -> str:
-        parts = []
-        for kind, v in _blocks(t):
-            if kind == "quote":
-                parts.append('<blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;'
-                             'border-left:1px solid rgb(204,204,204);padding-left:1ex">'
-                             + render("\n".join(v)) + "</blockquote>")
-            elif v.strip():
-                parts.append(f"<div>{linkify(esc(v))}</div>")
-            else:
-                parts.append("<div><br></div>")
-        return "".join(parts)
-    return f'<div dir="ltr">{render(text)}</div>\n'
-
-
-def html_apple(text: str) -> str:
-    def render(t: str) -> str:
-        parts = []
-        for kind, v in _blocks(t):
-            if kind == "quote":
-                parts.append('<blockquote type="cite"><div dir="ltr">' + render("\n".join(v))
-                             + "</div></blockquote>")
-            elif v.strip():
-                parts.append(f"<div>{linkify(esc(v))}</div>")
-            else:
-                parts.append("<div><br></div>")
-        return "".join(parts)
-    return ('<html><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head>'
-            f'<body dir="auto">{render(text)}</body></html>\n')
-
-
-OUTLOOK_HEAD = """<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word" xmlns:m="http://schemas.microsoft.com/office/2004/12/omml" xmlns="http://www.w3.org/TR/REC-html40">
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset={cs}">
-<meta name="Generator" content="Microsoft Word 15 (filtered medium)">
-<style><!--
+OUTLOOK_STYLES = """\
 @font-face
-	{{font-family:"Cambria Math";
-	panose-1:2 4 5 3 5 4 6 3 2 4;}}
+	{font-family:"Cambria Math";
+	panose-1:2 4 5 3 5 4 6 3 2 4;}
 @font-face
-	{{font-family:Aptos;}}
+	{font-family:Aptos;}
 p.MsoNormal, li.MsoNormal, div.MsoNormal
-	{{margin:0cm;
+	{margin:0cm;
 	font-size:12.0pt;
 	font-family:"Aptos",sans-serif;
 	mso-ligatures:standardcontextual;
-	mso-fareast-language:EN-US;}}
+	mso-fareast-language:EN-US;}
 span.EpostStil17
-	{{mso-style-type:personal-compose;
+	{mso-style-type:personal-compose;
 	font-family:"Aptos",sans-serif;
-	color:windowtext;}}
+	color:windowtext;}
 @page WordSection1
-	{{size:612.0pt 792.0pt;
-	margin:70.85pt 70.85pt 70.85pt 70.85pt;}}
-div.WordSection1
-	{{page:WordSection1;}}
---></style>
-</head>
-<body lang="{lang}" link="#467886" vlink="#96607D" style="word-wrap:break-word">
-<div class="WordSection1">
+	{size:612.0pt 792.0pt;
+	margin:70.85pt 70.85pt 70.85pt 70.85pt;}
 """
 
 
-def html_outlook(text: str, cs: str = "utf-8", lang: str = "NO-BOK") -> str:
-    """Outlook desktop rendering.  A line '________________________________'
-    or '-----Opprinnelig melding-----' starts the quoted part (no '>' quoting)."""
-    out = [OUTLOOK_HEAD.format(cs=cs, lang=lang)]
-    for line in text.rstrip("\n").split("\n"):
-        if line.startswith("______") or line.startswith("-----"):
-            out.append('<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">\n')
-            out.append(f'<p class="MsoNormal">{esc(line)}<o:p></o:p></p>\n</div>\n')
-        elif line.strip():
-            m = re.match(r"^(Fra|Sendt|Til|Kopi|Emne|From|Sent|To|Cc|Subject):(.*)$", line)
-            if m:
-                out.append(f'<p class="MsoNormal"><b>{m.group(1)}:</b>{linkify(esc(m.group(2)))}<o:p></o:p></p>\n')
-            else:
-                out.append(f'<p class="MsoNormal">{linkify(esc(line))}<o:p></o:p></p>\n')
-        else:
-            out.append('<p class="MsoNormal"><o:p>&nbsp;</o:p></p>\n')
-    out.append("</div>\n</body>\n</html>\n")
-    return "".join(out)
-
-
-def html_plain(text: str, cs: str = "utf-8") -> str:
-    paras = text.strip("\n").split("\n\n")
-    body = "\n".join("<p>" + "<br>\n".join(linkify(esc(l)) for l in p.split("\n")) + "</p>" for p in paras)
-    return (f'<!DOCTYPE html>\n<html><head><meta charset="{cs}"></head>\n'
-            f'<body style="font-family: Arial, sans-serif; font-size: 14px;">\n{body}\n</body></html>\n')
-
-
-# --------------------------------------------------------------------------
-# MIME parts
-# --------------------------------------------------------------------------
-
-class Part:
-    def __init__(self, headers: list[str], body: bytes):
-        self.headers = headers
-        self.body = body
-
-    def bytes(self) -> bytes:
-        return ("\n".join(self.headers) + "\n\n").encode("ascii") + self.body
-
-
-def encode_cte(raw: bytes, cte: str) -> bytes:
-    if cte == "7bit":
-        assert raw.isascii(), "7bit part with non-ASCII bytes"
-        out = raw
-    elif cte == "8bit":
-        out = raw
-    elif cte == "quoted-printable":
-        out = quopri.encodestring(raw)
-    elif cte == "base64":
-        out = base64.encodebytes(raw)
-    else:
-        raise ValueError(cte)
-    if not out.endswith(b"\n"):
-        out += b"\n"
-    return out
-
-
-def text(t: str, sub: str = "plain", cs: str = "utf-8", cte: str | None = None,
-         params: str = "", extra: tuple = ()) -> Part:
-    raw = t.encode(cs, errors="xmlcharrefreplace") if sub == "html" else t.encode(cs)
-    if cte is None:
-        cte = "7bit" if raw.isascii() else "quoted-printable"
-    return Part([f'Content-Type: text/{sub}; charset="{cs}"{params}',
-                 f"Content-Transfer-Encoding: {cte}", *extra], encode_cte(raw, cte))
-
-
-def multi(sub: str, parts: list[Part], boundary: str, params: str = "",
-          preamble: str = "", extra: tuple = ()) -> Part:
-    body = b""
-    if preamble:
-        body += preamble.encode("ascii") + b"\n"
-    for p in parts:
-        body += b"\n--" + boundary.encode() + b"\n" + p.bytes()
-        if not body.endswith(b"\n"):
-            body += b"\n"
-    body += b"\n--" + boundary.encode() + b"--\n"
-    if not preamble:
-        body = body[1:]
-    return Part([f'Content-Type: multipart/{sub};{params}\n\tboundary="{boundary}"', *extra], body)
-
-
-def raw_part(ctype: str, body: bytes | str, extra: tuple = ()) -> Part:
-    if isinstance(body, str):
-        body = body.encode("ascii")
-    if not body.endswith(b"\n"):
-        body += b"\n"
-    return Part([f"Content-Type: {ctype}", *extra], body)
-
-
-def attachment(ctype: str, filename: str, data: bytes) -> Part:
-    return Part([f'Content-Type: {ctype}; name="{filename}"',
-                 f'Content-Disposition: attachment; filename="{filename}"',
-                 "Content-Transfer-Encoding: base64"], base64.encodebytes(data))
+html_outlook = partial(mimekit.html_outlook, styles=OUTLOOK_STYLES, link="#467886", vlink="#96607D")
 
 
 def tiny_png(seed: str, w: int = 48, h: int = 20) -> bytes:
     """A small grey 'screenshot' with a darker bar, deterministic."""
     shade = rint(seed, 200, 240)
-    rows = b""
-    for y in range(h):
-        row = bytearray([0])
-        for x in range(w):
-            v = 90 if 6 <= y <= 12 and 4 <= x <= w - 5 else shade
-            row.append(v)
-        rows += bytes(row)
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
-
-
-def tiny_pdf(title: str, lines: list[str]) -> bytes:
-    content = "BT /F1 11 Tf 60 780 Td 14 TL " + " ".join(
-        "(" + l.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '" for l in [title, *lines]) + " ET"
-    objs = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
-    ]
-    out = "%PDF-1.4\n"
-    offsets = []
-    for i, o in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n{o}\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n"
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets)
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-    return out.encode("latin-1")
+    return mimekit.gray_png(w, h, lambda x, y: 90 if 6 <= y <= 12 and 4 <= x <= w - 5 else shade)
 
 
 # --------------------------------------------------------------------------
 # trace and authentication headers
 # --------------------------------------------------------------------------
-
-def rfcdate(dt: datetime) -> str:
-    return format_datetime(dt)
-
 
 def ar_rspamd(env_from: str, ip: str, dmarc: str = "pass", policy: str = "reject",
               dkim: str = "pass", spf: str = "pass", authserv: str = TRUSTED,
@@ -395,39 +123,11 @@ def ar_rspamd(env_from: str, ip: str, dmarc: str = "pass", policy: str = "reject
     return f"Authentication-Results: {authserv};\n\t" + ";\n\t".join(parts)
 
 
-def ar_opendmarc(domain: str, result: str = "pass", policy: str = "reject", authserv: str = TRUSTED) -> str:
-    return f"Authentication-Results: {authserv}; dmarc={result} (p={policy} dis=none) header.from={domain}"
-
-
 def ar_exo_noid(domain: str, ip: str) -> str:
     """Exchange Online's internal stamp: no authserv-id at all."""
     return ("Authentication-Results: spf=pass (sender IP is " + ip + ")\n"
             f" smtp.mailfrom={domain}; dkim=pass (signature was verified)\n"
             f" header.d={domain};dmarc=pass action=none header.from={domain};")
-
-
-PROVIDERS = {
-    # domain suffix: (host template, ip template)
-    "gmail.com": ("mail-{a}.google.com", "209.85.{b}.{c}"),
-    "googlemail.com": ("mail-{a}.google.com", "209.85.{b}.{c}"),
-    "hotmail.com": ("{X}.outbound.protection.outlook.com", "40.92.{b}.{c}"),
-    "outlook.com": ("{X}.outbound.protection.outlook.com", "40.92.{b}.{c}"),
-    "icloud.com": ("qs51p00im-{q}.me.com", "17.57.{b}.{c}"),
-    "me.com": ("qs51p00im-{q}.me.com", "17.57.{b}.{c}"),
-    "yahoo.com": ("sonic{n}-{m}.consmr.mail.ir2.yahoo.com", "77.238.{b}.{c}"),
-    "online.no": ("smtp.online.no", "148.123.{b}.{c}"),
-    "zohomail.eu": ("sender4-op-o{n}.zoho.eu", "136.143.{b}.{c}"),
-    "proton.me": ("mail-{q}.protonmail.ch", "185.70.{b}.{c}"),
-}
-
-
-def sender_host(email: str, seed: str) -> tuple[str, str]:
-    dom = email.rsplit("@", 1)[-1].lower()
-    host, ip = PROVIDERS.get(dom, ("{X}.outbound.protection.outlook.com", "40.107.{b}.{c}"))
-    fill = dict(a=f"ej1-f{rint(seed + 'a', 10, 99)}", b=rint(seed + "b", 1, 254), c=rint(seed + "c", 1, 254),
-                X=f"mail-{rnd(seed + 'X', 2, 'abcdefghijklmnopqrstuvwxyz')}{rint(seed + 'x', 1, 9)}eur0{rint(seed + 'e', 1, 5)}on20{rint(seed + 'n', 10, 99)}",
-                q=f"{rint(seed + 'q', 10000000, 99999999)}", n=rint(seed + "nn", 10, 40), m=rint(seed + "m", 1, 9))
-    return host.format(**fill), ip.format(**fill)
 
 
 def trace(dt: datetime, env_from: str, seed: str, *, ar: list[str] | None = None,
@@ -448,149 +148,9 @@ def trace(dt: datetime, env_from: str, seed: str, *, ar: list[str] | None = None
     return out
 
 
-# --------------------------------------------------------------------------
-# Message-IDs in the styles of different mail clients
-# --------------------------------------------------------------------------
-
-def mid(kind: str, seed: str, domain: str = "example.com") -> str:
-    if kind == "exo":
-        srv = f"{rnd(seed + 's', 2, 'ABDGHPV')}{rint(seed + 'n', 1, 9)}PR{rint(seed + 'p', 1, 9):02d}MB{rint(seed + 'm', 1000, 9999)}"
-        return f"<{srv}{rnd(seed, 32)}@{srv}.eurprd{rint(seed + 'e', 1, 9):02d}.prod.outlook.com>"
-    if kind == "outlook-pop":
-        return f"<{rnd(seed, 12, '0123456789abcdef')}${rnd(seed + '2', 8, '0123456789abcdef')}${rnd(seed + '3', 8, '0123456789abcdef')}$@{domain}>"
-    if kind == "gmail":
-        return f"<CA{rnd(seed, 44, B64ISH + '+_-')}@mail.gmail.com>"
-    if kind == "apple":
-        return f"<{uuid(seed)}@{domain}>"
-    if kind == "thunderbird":
-        return f"<{uuid(seed, upper=False)}@{domain}>"
-    if kind == "roundcube":
-        return f"<{rnd(seed, 32, '0123456789abcdef')}@{domain}>"
-    if kind == "yahoo":
-        return f"<{rint(seed, 100000000, 999999999)}.{rint(seed + 'b', 1000000, 9999999)}.{rint(seed + 'c', 1700000000000, 1799999999999)}@mail.yahoo.com>"
-    if kind == "android":
-        return f"<{rnd(seed, 28, B64ISH.lower())}@email.android.com>"
-    if kind == "zoho":
-        return f"<{rnd(seed, 11, '0123456789abcdef')}.{rnd(seed + 'z', 8, '0123456789abcdef')}.{rint(seed + 'q', 10**17, 10**18 - 1)}@zohomail.eu>"
-    if kind == "proton":
-        return f"<{rnd(seed, 40, B64ISH + '_-')}=@proton.me>"
-    if kind == "mutt":
-        return f"<{rnd(seed, 16, B64ISH)}@{domain}>"
-    if kind == "plain":
-        return f"<{rnd(seed, 20, '0123456789abcdef')}@{domain}>"
-    raise ValueError(kind)
-
-
-# --------------------------------------------------------------------------
-# assembling a message
-# --------------------------------------------------------------------------
-
-MAILS: list[dict] = []
-
-
-def M(slug: str, scenario: str, action: str, lang: str, note: str, *, dt: datetime,
-      trace_hdrs: list[str], headers: list[str], body: Part, crlf: bool = False) -> None:
-    assert action in ACTIONS[scenario], (slug, scenario, action)
-    assert lang in ("nb", "en")
-    assert re.fullmatch(r"[a-z0-9-]+", slug), slug
-    head = [*trace_hdrs, *headers, "MIME-Version: 1.0", *body.headers]
-    raw = ("\n".join(head) + "\n\n").encode("ascii") + body.body
-    if crlf:
-        raw = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    MAILS.append(dict(slug=slug, scenario=scenario, action=action, lang=lang, note=note, raw=raw))
-
-
-def write_all() -> None:
-    order = list(range(len(MAILS)))
-    random.Random(20250611).shuffle(order)
-    MAILDIR.mkdir(exist_ok=True)
-    for old in MAILDIR.glob("*.eml"):
-        old.unlink()
-    rows = []
-    for n, idx in enumerate(order, 1):
-        m = MAILS[idx]
-        name = f"{n:03d}-{m['slug']}.eml"
-        (MAILDIR / name).write_bytes(m["raw"])
-        rows.append((name, m["scenario"], m["action"], m["lang"], m["note"]))
-    rows.sort()
-    with open(HERE / "labels.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["file", "scenario", "action", "language", "note"])
-        w.writerows(rows)
-    print(f"wrote {len(rows)} mails to {MAILDIR}")
-
-
-
-
 # ==========================================================================
 # THE MAILS (hand-written).  Grouped by label; numbering is shuffled later.
 # ==========================================================================
-
-TZ1 = timezone(timedelta(hours=1))    # CET
-TZ2 = timezone(timedelta(hours=2))    # CEST
-UTC = timezone.utc
-
-
-def D(y, mo, d, h, mi, s=0, tz=TZ1) -> datetime:
-    return datetime(y, mo, d, h, mi, s, tzinfo=tz)
-
-DESK_PLAIN = DESK
-DESK_NAMED = f"Resetdesk <{DESK}>"
-DESK_OUTLOOK = f'"{DESK}" <{DESK}>'
-
-
-def H(frm: str, subject: str, dt: datetime, msgid: str | None, *, to: str = DESK_PLAIN,
-      cc: str | None = None, reply_to: str | None = None, sender: str | None = None,
-      in_reply_to: str | None = None, extra: tuple | list = ()) -> list[str]:
-    out = [f"From: {frm}"]
-    if sender:
-        out.append(f"Sender: {sender}")
-    out.append(f"To: {to}")
-    if cc:
-        out.append(f"Cc: {cc}")
-    out.append(f"Subject: {subject}")
-    out.append(f"Date: {rfcdate(dt)}")
-    if msgid:
-        out.append(f"Message-ID: {msgid}")
-    if in_reply_to:
-        out += [f"In-Reply-To: {in_reply_to}", f"References: {in_reply_to}"]
-    if reply_to:
-        out.append(f"Reply-To: {reply_to}")
-    out += list(extra)
-    return out
-
-
-def outlook_x(seed: str, topic: str, lang: str = "nb-NO", attach: bool = False) -> list[str]:
-    tt = topic if topic.isascii() else ew(topic)
-    return [f"Thread-Topic: {tt}", f"Thread-Index: {rnd(seed + 'ti', 30, B64ISH)}==",
-            f"Accept-Language: {lang}" + ("" if lang == "en-US" else ", en-US"), f"Content-Language: {lang}",
-            f"X-MS-Has-Attach: {'yes' if attach else ''}".rstrip(), "X-MS-TNEF-Correlator:".rstrip()]
-
-
-def exo_inner(seed: str, dt: datetime) -> list[str]:
-    srv = f"{rnd(seed + 's', 2, 'ABDGHPV')}{rint(seed + 'n', 1, 9)}PR{rint(seed + 'p', 1, 9):02d}MB{rint(seed + 'm', 1000, 9999)}"
-    return [f"Received: from {srv}.eurprd{rint(seed + 'e', 1, 9):02d}.prod.outlook.com\n"
-            f" ([fe80::{rnd(seed + 'v6', 4, '0123456789abcdef')}:{rnd(seed + 'v7', 4, '0123456789abcdef')}]) by {srv}.eurprd{rint(seed + 'e', 1, 9):02d}.prod.outlook.com\n"
-            f" ([fe80::{rnd(seed + 'v6', 4, '0123456789abcdef')}:{rnd(seed + 'v7', 4, '0123456789abcdef')}%5]) with mapi id 15.20.{rint(seed + 'b', 8000, 8999)}.{rint(seed + 'c', 10, 40):03d};\n"
-            f" {rfcdate(dt + timedelta(seconds=1))}"]
-
-
-def gmail_inner(seed: str, dt: datetime) -> list[str]:
-    return [f"Received: by mail-ej1-f{rint(seed + 'a', 10, 99)}.google.com with SMTP id a640c23a62f3a-{rnd(seed + 'g', 16, '0123456789abcdef')}so{rint(seed + 'h', 1000000, 9999999)}66b.1\n"
-            f"        for <{DESK}>; {rfcdate(dt + timedelta(seconds=1))}",
-            f"X-Google-Smtp-Source: AGHT+I{rnd(seed + 'gs', 60, B64ISH)}"]
-
-
-def html_owa(t: str, cs: str = "utf-8") -> str:
-    lines = []
-    for line in t.rstrip("\n").split("\n"):
-        lines.append('<div class="elementToProof" style="font-family: Aptos, Aptos_EmbeddedFont, '
-                     'Aptos_MSFontService, Calibri, Helvetica, sans-serif; font-size: 12pt; color: rgb(0, 0, 0);">'
-                     + (linkify(esc(line)) if line.strip() else "<br>") + "</div>")
-    return (f'<html><head>\n<meta http-equiv="Content-Type" content="text/html; charset={cs}">\n'
-            '<style type="text/css" style="display:none;"> P {margin-top:0;margin-bottom:0;} </style>\n'
-            '</head>\n<body dir="ltr">\n' + "\n".join(lines) + "\n</body>\n</html>\n")
-
 
 DESK_SSPR_EN = T("""
     Hi,
@@ -615,10 +175,6 @@ DESK_SSPR_NB = T("""
 
     Resetdesk
 """)
-
-
-def quote(t: str) -> str:
-    return "\n".join(("> " + l) if l else ">" for l in t.rstrip("\n").split("\n")) + "\n"
 
 
 # ==========================================================================
@@ -1913,12 +1469,6 @@ M("last-tre-dager-etter-sspr", "support", "escalate", "nb",
 # ==========================================================================
 
 
-def desk_reply_headers(to: str, subject: str, dt: datetime, seed: str) -> list[str]:
-    return [f"From: Resetdesk <{DESK}>", f"To: {to}", f"Subject: {subject}", f"Date: {rfcdate(dt)}",
-            f"Message-ID: <resetdesk.{rnd(seed, 12, '0123456789abcdef')}@resetdesk.example>",
-            "Auto-Submitted: auto-replied", f"X-Resetdesk-Loop: {rnd(seed + 'loop', 8, '0123456789abcdef')}",
-            "MIME-Version: 1.0", 'Content-Type: text/plain; charset="utf-8"', "Content-Transfer-Encoding: 8bit"]
-
 
 # x1 ------------------------------------------------------------------------
 dt = D(2025, 5, 19, 9, 31, 4, TZ2)
@@ -2490,4 +2040,4 @@ M("new-mobile-number-for-codes", "out_of_scope", "escalate", "en",
 
 
 if __name__ == "__main__":
-    write_all()
+    print(f"wrote {MAILS.write()} mails to {MAILDIR}")
