@@ -193,6 +193,9 @@ class Desk:
         with self.store.transaction():      # one fsync for the batch (store.py: durability)
             for raw in raws:
                 outcomes.append(self._process_one(raw))
+                if self.stopping:
+                    # SIGTERM: finish the message in hand; the rest stay in the folder for the next run.
+                    break
         crash_point("after_decision")
         try:
             self._move_all(list(zip(raws, outcomes)))
@@ -492,9 +495,9 @@ class Desk:
         """Process everything now in the watched folder, delivering as it goes; returns how many."""
         count = undelivered = 0
         for batch in self._batches(self.source.fetch_new()):
-            self.process_batch(batch)
-            count += len(batch)
-            undelivered += len(batch)
+            decided = len(self.process_batch(batch))
+            count += decided
+            undelivered += decided
             if undelivered >= DELIVER_EVERY and not self.stopping:
                 self.deliver()
                 undelivered = 0
@@ -580,7 +583,7 @@ class Desk:
         return status
 
     def stop(self, *_: Any) -> None:
-        """Stop after the message in hand (SIGTERM/SIGINT)."""
+        """Stop after the message in hand (SIGTERM/SIGINT): its batch is committed up to it."""
         self.stopping = True
         if self._interruptible:
             raise _Stop()

@@ -408,3 +408,32 @@ def test_a_refused_batch_move_falls_back_to_one_message_at_a_time(tmp_path, monk
         "mid:f0@contoso.no": "done", "mid:f1@contoso.no": "decided", "mid:f2@contoso.no": "done"}
     assert "could not move mid:f1@contoso.no" in caplog.text
     desk.close()
+
+
+def test_stop_finishes_the_message_in_hand_and_leaves_the_rest(tmp_path):
+    config = config_module.load(write_config(tmp_path))
+    desk = Desk(config, classifier=RecordingClassifier())
+    stops_after = 2
+
+    class StopAfter(RecordingClassifier):
+        def classify(self, mail, previous_scenario=None):
+            decision = super().classify(mail, previous_scenario)
+            if len(self.calls) == stops_after:
+                desk.stop()                        # as the SIGTERM handler does, mid-batch
+            return decision
+
+    desk.classifier = classifier = StopAfter()
+    for number in range(5):
+        drop(desk.source.root, make_mail(sender=f"user{number}@contoso.no", message_id=f"<m{number}@contoso.no>"),
+             name=f"m{number}")
+    desk.run(once=True)
+    assert len(classifier.calls) == stops_after
+    assert desk.store.db["decisions"].count == stops_after
+    assert len(list((desk.source.folders["answered"] / "cur").iterdir())) == stops_after
+    assert len(list((desk.source.root / "new").iterdir())) == 5 - stops_after   # left for the next run
+    desk.close()
+
+    again = Desk(config, classifier=RecordingClassifier())
+    again.run(once=True)
+    assert again.store.db["decisions"].count == 5
+    again.close()
