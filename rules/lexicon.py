@@ -235,11 +235,10 @@ def _compile(where: str, patterns: list[str]) -> FactPatterns:
             raise KnowledgeError(f"{where}: {pattern!r}: upper-case escapes (\\S, \\W, \\B, \\D) are not allowed")
         folded = fold_pattern(pattern)
         try:
-            re.compile(folded)
+            parsed = _sre_parse.parse(folded)   # the parse re.compile would do: it checks the syntax
         except re.error as error:
             raise KnowledgeError(f"{where}: bad pattern {pattern!r}: {error}") from None
         alternatives.append(f"(?:{folded})")
-        parsed = _sre_parse.parse(folded)
         needs = _literal_requirements(parsed)
         first = _first_chars(parsed)
         if first is None:
