@@ -68,3 +68,11 @@ def test_secret_comes_from_the_named_environment_variable(tmp_path, monkeypatch)
 def test_relative_paths_are_relative_to_the_config_file(tmp_path):
     loaded = config.load(write(tmp_path, '[store]\npath = "db/desk.db"\n'))
     assert loaded.resolve_path(loaded.store.path) == tmp_path / "db" / "desk.db"
+
+
+def test_readme_names_every_setting():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [f"{table}.{key}" for table, keys in config.SCHEMA.items() for key in keys if f"`{key}`" not in readme]
+    assert missing == [], "README's configuration table misses these keys"
