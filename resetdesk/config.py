@@ -81,6 +81,12 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "retry_max_seconds": Setting((int, float), 3600.0, "Cap on the wait between retries."),
         "max_attempts": Setting(int, 20, "A message still refused for now after this many attempts is marked failed."),
     },
+    "graph": {
+        "send_mail": Setting(bool, False, "Send replies with Graph sendMail instead of SMTP (app-only, per [oauth]; the app needs Mail.Send)."),
+        "mailbox": Setting(str, "", "The mailbox replies are sent as; empty: policy.desk_address."),
+        "base_url": Setting(str, "https://graph.microsoft.com/v1.0", "Microsoft Graph's base URL."),
+        "timeout": Setting((int, float), 30.0, "HTTP timeout in seconds (connect, and the wait for an answer)."),
+    },
     "maildir": {
         "path": Setting(str, "var/maildir", "The embedded default mailbox (a Maildir, created if missing)."),
         "outbox": Setting(str, "var/outbox", "Where replies are written when no SMTP server is configured."),

@@ -1,4 +1,4 @@
-"""Handing stored outgoing mail to the world: SMTP, or the outbox Maildir.
+"""Handing stored outgoing mail to the world: SMTP, Microsoft Graph, or the outbox Maildir.
 
 A transport's `send(row, handoff)` calls `handoff()` at the last moment before
 the irreversible step, and only then takes it. The service's `handoff` commits
@@ -15,11 +15,16 @@ Errors say what is known:
 - `DeliveryInDoubt`: the connection broke after the whole message was written;
   the server may have accepted it. Never resend such a message blindly.
 
+For Graph (`GraphTransport`) the irreversible step is the sendMail POST; a
+timeout or a dropped connection after it was sent is in doubt, like SMTP
+after the final dot.
+
 No password or token is ever logged or put in an exception message.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import os
@@ -27,11 +32,12 @@ import re
 import smtplib
 import socket
 import ssl
+import urllib.parse
 from pathlib import Path
 from typing import Callable, Protocol
 
 from ..config import Config
-from ..errors import ConfigError, DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from ..errors import ConfigError, DeliveryError, PermanentDeliveryError, TokenError, TransientDeliveryError
 from ..store import OutboxRow
 
 log = logging.getLogger("resetdesk.transport")
@@ -260,8 +266,168 @@ class MaildirOutbox:
         pass
 
 
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+
+
+class GraphTransport:
+    """Microsoft Graph `POST /users/{mailbox}/sendMail` in its MIME form, per `[graph]`.
+
+    The body is the outbox row's own RFC 5322 bytes, base64-encoded, sent as
+    `Content-Type: text/plain`: Graph keeps our headers (In-Reply-To,
+    References, Auto-Submitted, the loop marker, our Message-ID) and takes the
+    recipients from the To/Cc headers. The app-only token (scope
+    https://graph.microsoft.com/.default; the app needs Mail.Send) comes from
+    `TokenProvider` per `[oauth]`. Neither the token nor the body is logged.
+
+    Outcomes: 202 sent; a 401 drops the token and retries once with a fresh
+    one; 429, 5xx and connection failures are transient (Retry-After is kept
+    on the error as `retry_after`); other 4xx are permanent, named by Graph's
+    error code; a timeout or a dropped connection once the request was
+    written is `DeliveryInDoubt`.
+    """
+
+    def __init__(self, config: Config, token_provider=None):
+        from ..auth import TokenProvider
+
+        self.config = config
+        self.settings = config.graph
+        self.mailbox = self.settings.mailbox or config.policy.desk_address
+        if not self.mailbox:
+            raise ConfigError("graph.mailbox and policy.desk_address are both empty: no mailbox to send as")
+        self.base_url = self.settings.base_url.rstrip("/")
+        self.url = f"{self.base_url}/users/{urllib.parse.quote(self.mailbox, safe='@')}/sendMail"
+        self.name = f"graph:{self.mailbox}"
+        self.tokens = token_provider or TokenProvider(config)
+        self.ca_file = str(config.resolve_path(config.oauth.ca_file)) if config.oauth.ca_file else ""
+        self._session = None
+
+    # -- connection ---------------------------------------------------------
+
+    def _open(self):
+        import requests
+
+        if self._session is None:
+            session = requests.Session()
+            # trust_env=False: REQUESTS_CA_BUNDLE, proxies and .netrc would otherwise override ours.
+            session.trust_env = False
+            session.verify = self.ca_file or True
+            self._session = session
+        return self._session
+
+    def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def confirm(self, row: OutboxRow) -> bool | None:
+        return None   # sendMail returns no id to look up; Sent Items could tell, but not reliably enough
+
+    def _token(self, handed: bool) -> str:
+        try:
+            return self.tokens.token(GRAPH_SCOPE)
+        except TokenError as error:
+            # Before the handoff nothing has happened: the whole queue waits. After
+            # it (a refresh after a 401) the row must leave `sending`: retry it.
+            kind = TransientDeliveryError if handed else TransportUnavailable
+            raise kind(f"{self.name}: no access token: {error}") from None
+
+    # -- sending ------------------------------------------------------------
+
+    def send(self, row: OutboxRow, handoff: Handoff) -> None:
+        session = self._open()
+        body = base64.b64encode(row.raw)
+        token = self._token(handed=False)
+        handoff()
+        response = self._post(session, token, body)
+        if response.status_code == 401:
+            # A token the cache still trusts but Graph refuses (revoked, expired early): once more, fresh.
+            self.tokens.invalidate(token)
+            log.info("%s refused the access token; retrying once with a new one", self.name)
+            token = self._token(handed=True)
+            response = self._post(session, token, body)
+        self._check(response)
+
+    def _post(self, session, token: str, body: bytes):
+        import requests
+
+        timeout = self.settings.timeout
+        try:
+            return session.post(self.url, data=body, timeout=(timeout, timeout), allow_redirects=False,
+                                headers={"Authorization": f"Bearer {token}", "Content-Type": "text/plain"})
+        except (requests.ConnectTimeout, requests.exceptions.SSLError) as error:
+            # No connection (or no TLS session): nothing was sent.
+            self.close()
+            raise TransientDeliveryError(f"{self.name}: cannot connect: {type(error).__name__}") from None
+        except requests.ConnectionError as error:
+            self.close()
+            if _never_connected(error):
+                raise TransientDeliveryError(f"{self.name}: cannot connect: {_reason(error)}") from None
+            raise DeliveryInDoubt(f"{self.name}: connection lost after sending: {_reason(error)}") from None
+        except requests.Timeout:   # ReadTimeout: the request went out, no answer came
+            self.close()
+            raise DeliveryInDoubt(f"{self.name}: no answer within {timeout} s after sending") from None
+        except requests.RequestException as error:
+            self.close()
+            raise DeliveryInDoubt(f"{self.name}: {type(error).__name__} while sending") from None
+
+    def _check(self, response) -> None:
+        status = response.status_code
+        if status in (200, 202):
+            return
+        code, message = _graph_error(response)
+        text = f"{self.name}: sendMail refused: {status} {code}{': ' + message if message else ''}"
+        if status == 429 or status >= 500:
+            error = TransientDeliveryError(text + _retry_after_text(response))
+            error.retry_after = _retry_after(response)
+            raise error
+        if status in (401, 403):
+            # A refused token or a missing Mail.Send / application access policy:
+            # the app's configuration, not this message. Retried until max_attempts.
+            raise TransientDeliveryError(text)
+        raise PermanentDeliveryError(text)
+
+
+def _never_connected(error: Exception) -> bool:
+    from urllib3.exceptions import NewConnectionError
+
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, NewConnectionError)
+
+
+def _reason(error: Exception) -> str:
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return type(reason or error).__name__
+
+
+def _graph_error(response) -> tuple[str, str]:
+    """Graph's {"error": {"code", "message"}}; the message's first line, shortened."""
+    try:
+        error = response.json().get("error") or {}
+    except ValueError:
+        return "", ""
+    if not isinstance(error, dict):
+        return str(error)[:80], ""
+    message = " ".join(str(error.get("message") or "").split())[:200]
+    return str(error.get("code") or ""), message
+
+
+def _retry_after(response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _retry_after_text(response) -> str:
+    seconds = _retry_after(response)
+    return f" (Retry-After {seconds:g} s)" if seconds is not None else ""
+
+
 def transport_for(config: Config) -> Transport:
-    """SMTP when `smtp.host` is set, else the outbox Maildir."""
+    """Graph sendMail when `graph.send_mail` is on, else SMTP when `smtp.host` is set, else the outbox Maildir."""
+    if config.graph.send_mail:
+        return GraphTransport(config)
     if config.smtp.host:
         return SmtpTransport(config)
     return MaildirOutbox(config.resolve_path(config.maildir.outbox))

@@ -468,6 +468,29 @@ class IdentityServer:
             return token
         if self._graph_user(params) is None:
             return graph_error(404, "ErrorInvalidUser", f"The requested user '{params['user']}' is invalid.")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "text/plain":
+            # The MIME form: the body is a base64-encoded RFC 5322 message; recipients come from its headers.
+            import base64
+            import binascii
+            import email
+            from email import policy
+            try:
+                mime = base64.b64decode(request.body, validate=True)
+            except (binascii.Error, ValueError):
+                return graph_error(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.")
+            parsed = email.message_from_bytes(mime, policy=policy.default)
+            if not any(parsed[name] for name in ("To", "Cc", "Bcc")):
+                return graph_error(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.")
+        elif content_type == "application/json":
+            try:
+                payload = request.json()
+            except ValueError:
+                payload = None
+            if not isinstance(payload, dict) or not isinstance(payload.get("message"), dict):
+                return graph_error(400, "ErrorInvalidRequest", "Empty Payload. JSON content expected.")
+        else:
+            return graph_error(415, "UnsupportedMediaType", f"Content type '{content_type}' is not supported.")
         self._record_graph(request, params, token)
         return HttpResponse(202)
 
