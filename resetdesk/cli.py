@@ -80,13 +80,7 @@ def audit(config_path, sender, scenario, since, until, limit, as_json):
 
     Example: resetdesk audit --sender anna@contoso.no --since 2026-11-01
     """
-    from .store import Store
-
-    config = load_config_or_exit(config_path)
-    path = config.resolve_path(config.store.path)
-    if not path.exists():
-        raise click.ClickException(f"no store at {path}: nothing has run with this config yet")
-    store = Store(path)
+    store = _open_store(config_path)
     try:
         rows = store.audit_rows(sender=sender, scenario=scenario, since=_audit_bound(since, end=False),
                                 until=_audit_bound(until, end=True), limit=limit)
