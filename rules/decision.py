@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 SCENARIOS = ("sspr", "security_info", "forgot_username", "admin_reset",
@@ -62,13 +62,3 @@ class Decision:
     reply: Draft | None = None
     targets: list[str] = field(default_factory=list)   # accounts named for a reset
     previous_scenario: str | None = None               # set for a follow-up in a thread
-
-    def to_dict(self) -> dict[str, Any]:
-        reply, self.reply = self.reply, None
-        try:
-            data = asdict(self)
-        finally:
-            self.reply = reply
-        data["reply"] = None if reply is None else {
-            "subject": reply.subject, "text": reply.text, "html": reply.html, "template": reply.template}
-        return data
