@@ -80,7 +80,6 @@ class Renderer:
             "targets": decision.targets,
             "followup": decision.previous_scenario is not None,
             "previous": decision.previous_scenario or "",
-            "fallback": [rule.description for rule in decision.rules if not rule.name.startswith(("default-action", "settle"))],
         }
 
     def draft(self, decision: Decision, mail) -> Draft | None:
