@@ -81,8 +81,6 @@ class Graph:
             self.__dict__["_descriptions"] = descriptions
         if name in descriptions:
             return descriptions[name]
-        if name.startswith("settle:"):
-            return f"No rule leads on from {name[7:]}: that is the scenario."
         if name.startswith("default-action:"):
             scenario = self.scenarios[name.split(":", 1)[1]]
             return f"The default action for {scenario.name} is {scenario.action}."
