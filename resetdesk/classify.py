@@ -9,6 +9,7 @@ from typing import Iterable, Iterator
 from .config import Config
 from .errors import MailParseError, ResetdeskError
 from .intake.parse import parse_message
+from .responders.render import Renderer
 from .rules.engine import Classifier
 
 
@@ -21,34 +22,18 @@ def _expand(paths: Iterable[str]) -> Iterator[Path]:
             yield path
 
 
-def decision_record(decision) -> dict:
-    """The JSON shape of a decision (shared by `classify --json` and the store)."""
-    record = {
-        "scenario": decision.scenario,
-        "action": decision.action,
-        "language": decision.language,
-        "facts": decision.facts,
-        "rules": [{"name": r.name, "description": r.description} for r in decision.rules],
-        "missed": [r.name for r in decision.missed],
-        "path": decision.path,
-        "targets": decision.targets,
-        "previous_scenario": decision.previous_scenario,
-        "reply": None,
-    }
-    if decision.reply is not None:
-        record["reply"] = {"subject": decision.reply.subject, "text": decision.reply.text,
-                           "template": decision.reply.template}
-    return record
-
-
 def classify_paths(config: Config, paths: Iterable[str], classifier: Classifier | None = None) -> Iterator[dict]:
+    """One result per .eml file (directories are expanded): the decision record, or an `error`."""
     classifier = classifier or Classifier(config)
+    renderer = Renderer(classifier.knowledge.graph)
     for path in _expand(paths):
         result: dict = {"file": str(path)}
         try:
             data = path.read_bytes()
             mail = parse_message(data)
-            result.update(decision_record(classifier.classify(mail)))
+            decision = classifier.classify(mail)
+            draft = renderer.draft(decision, mail)
+            result.update(decision.record(draft.summary() if draft is not None else None))
         except OSError as error:
             result["error"] = f"cannot read: {error.strerror or error}"
         except MailParseError as error:

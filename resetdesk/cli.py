@@ -28,10 +28,10 @@ def run(config_path, once, log_format):
 
     Example: resetdesk run --once   (the local Maildir default, no servers needed)
     """
-    from . import service
+    from . import process
 
     config = load_config_or_exit(config_path)
-    raise SystemExit(service.run(config, once=once, log_format=log_format))
+    raise SystemExit(process.run(config, once=once, log_format=log_format))
 
 
 def _audit_bound(value: str | None, *, end: bool) -> str | None:

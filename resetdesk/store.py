@@ -65,6 +65,7 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -74,8 +75,24 @@ from sqlite_utils.migrations import Migrations
 
 from .errors import StoreError
 
-MESSAGE_STATUSES = ("decided", "parked", "done")
-OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "held")   # documentation: see the docstring
+class MessageStatus(StrEnum):
+    """A message row: decided (not yet moved), parked (for a person), done (moved)."""
+
+    DECIDED = "decided"
+    PARKED = "parked"
+    DONE = "done"
+
+
+class OutboxStatus(StrEnum):
+    """An outbox row: queued -> sending -> sent; or failed, or held for a person (see the module docstring)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    HELD = "held"
+
+
 OUTBOX_KINDS = ("reply", "escalation")
 
 
@@ -316,7 +333,8 @@ class Store:
     def add_message(self, key: str, *, mailbox: str, uid: str, uidvalidity: int | None,
                     sender: str, subject: str, size: int | None, status: str, role: str,
                     error: str | None = None) -> None:
-        assert status in MESSAGE_STATUSES, status
+        if status not in MessageStatus.__members__.values():
+            raise StoreError(f"unknown message status {status!r}")
         self._insert("messages", {
             "key": key, "mailbox": mailbox, "uid": uid, "uidvalidity": uidvalidity,
             "sender": sender, "subject": subject, "size": size,
@@ -345,7 +363,7 @@ class Store:
     # -- decisions ----------------------------------------------------------
 
     def add_decision(self, message_key: str, record: dict[str, Any], template: str | None = None) -> int:
-        """Record a decision in the shape of resetdesk.classify.decision_record (JSON columns as text)."""
+        """Record a decision in the shape of `Decision.record()` (JSON columns as text)."""
         def as_json(value: Any) -> str:
             return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
         return self._insert("decisions", {
@@ -390,8 +408,9 @@ class Store:
 
     def queue(self, *, message_key: str, kind: str, recipient: str, envelope_from: str,
               message_id: str, raw: bytes, template: str | None = None,
-              status: str = "queued", last_error: str | None = None) -> int:
-        assert kind in OUTBOX_KINDS and status in ("queued", "held"), (kind, status)
+              status: str = OutboxStatus.QUEUED, last_error: str | None = None) -> int:
+        if kind not in OUTBOX_KINDS or status not in (OutboxStatus.QUEUED, OutboxStatus.HELD):
+            raise StoreError(f"cannot queue a {kind!r} row as {status!r}")
         return self._insert("outbox", {
             "message_key": message_key, "kind": kind, "recipient": recipient,
             "envelope_from": envelope_from, "message_id": message_id, "raw": raw,
@@ -433,7 +452,7 @@ class Store:
         """The transport took the row. NORMAL commit: lost to a power cut, the row is
         found in `sending` and held in doubt, never sent twice (module docstring)."""
         with self.transaction(durable=False):
-            self._set(row_id, status="sent", sent_at=timestamp(self.clock()),
+            self._set(row_id, status=OutboxStatus.SENT, sent_at=timestamp(self.clock()),
                       last_error=None, next_attempt_at=None)
             self._audit_row(row_id, "delivery_sent")
 
@@ -445,7 +464,7 @@ class Store:
         """
         at = timestamp(self.clock() + timedelta(seconds=delay_seconds))
         with self.transaction():
-            self._set(row_id, status="queued", last_error=error, next_attempt_at=at)
+            self._set(row_id, status=OutboxStatus.QUEUED, last_error=error, next_attempt_at=at)
             if count_attempt:
                 self.db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", [row_id])
             self._audit_row(row_id, "delivery_retry", error=error, next_attempt_at=at)
@@ -453,26 +472,26 @@ class Store:
     def requeue(self, row_id: int, reason: str) -> None:
         """An interrupted handoff the transport confirms never happened: send it again."""
         with self.transaction():
-            self._set(row_id, status="queued", last_error=reason, next_attempt_at=None)
+            self._set(row_id, status=OutboxStatus.QUEUED, last_error=reason, next_attempt_at=None)
             self._audit_row(row_id, "delivery_requeued", reason=reason)
 
     def mark_failed(self, row_id: int, error: str) -> None:
         with self.transaction():
-            self._set(row_id, status="failed", last_error=error)
+            self._set(row_id, status=OutboxStatus.FAILED, last_error=error)
             self._audit_row(row_id, "delivery_failed", error=error)
 
     def hold(self, row_id: int, reason: str, event: str = "delivery_held") -> None:
         with self.transaction():
-            self._set(row_id, status="held", last_error=reason)
+            self._set(row_id, status=OutboxStatus.HELD, last_error=reason)
             self._audit_row(row_id, event, reason=reason)
 
     def release(self, row_id: int) -> None:
         """An operator's decision: send a held row after all."""
         with self.transaction():
             row = self.outbox(row_id)
-            if row.status != "held":
+            if row.status != OutboxStatus.HELD:
                 raise StoreError(f"outbox row {row_id} is {row.status}, not held")
-            self._set(row_id, status="queued", next_attempt_at=None)
+            self._set(row_id, status=OutboxStatus.QUEUED, next_attempt_at=None)
             self._audit_row(row_id, "delivery_released")
 
     def in_flight(self) -> list[OutboxRow]:

@@ -1,6 +1,6 @@
 """Outgoing mail: the reply to a requester and the escalation to a human.
 
-The rules hand over a rendered `Draft` (subject, text, html); everything about
+The renderer hands over a `Draft` (subject, text, html); everything about
 headers is decided here, by the rules an automatic responder lives by
 (RFC 3834):
 
@@ -37,17 +37,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from ..config import Config
-from ..errors import ResetdeskError
+from ..errors import KnowledgeError, ResetdeskError
 from ..intake.message import InboundMail
 from ..rules.decision import Decision
-from .render import reply_subject   # one "Re:" rule for drafts and headers
+from . import templates
+from .render import Draft, reply_subject   # one "Re:" rule for drafts and headers
 
 LOOP_HEADER = "X-Resetdesk-Loop"
 FALLBACK_ADDRESS = "resetdesk@localhost"
-TEMPLATES = Path(__file__).resolve().parent.parent / "data" / "templates"
 
 # C0 and C1 controls and the Unicode line/paragraph separators: any of them
 # may end a header line somewhere between here and the reader's screen.
@@ -144,10 +142,9 @@ def _common_headers(message: Message, *, to: str, subject: str, message_id: str,
     message[LOOP_HEADER] = loop_marker(config)
 
 
-def compose_reply(mail: InboundMail, decision: Decision, config: Config, message_id: str,
-                  now: datetime | None = None) -> Message:
-    """The reply to the requester, from the decision's rendered draft."""
-    draft = decision.reply
+def compose_reply(mail: InboundMail, decision: Decision, draft: Draft | None, config: Config,
+                  message_id: str, now: datetime | None = None) -> Message:
+    """The reply to the requester, from the draft rendered for the decision."""
     if draft is None:
         raise ComposeError(f"decision {decision.scenario}/{decision.action} has no reply draft")
     recipient = reply_recipient(mail, config)
@@ -175,18 +172,12 @@ def compose_reply(mail: InboundMail, decision: Decision, config: Config, message
     return message
 
 
-@lru_cache(maxsize=4)
-def _environment(directory: str) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(directory), autoescape=False,
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=True, lstrip_blocks=True)
-
-
-def render(name: str, context: dict[str, Any], directory: Path = TEMPLATES) -> str:
+def render(name: str, context: dict[str, Any]) -> str:
+    """A plain-text template from data/templates; any template error is a ComposeError."""
     try:
-        return _environment(str(directory)).get_template(name).render(**context)
-    except jinja2.TemplateError as error:
-        raise ComposeError(f"template {name}: {error}") from error
+        return templates.render(name, context)
+    except KnowledgeError as error:
+        raise ComposeError(str(error)) from error
 
 
 def escalation_context(mail: InboundMail, decision: Decision, message_key: str) -> dict[str, Any]:

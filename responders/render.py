@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, Callable
 
 import jinja2
 
 from ..errors import KnowledgeError
-from ..rules.decision import Decision, Draft
-from ..rules.graph import LANGUAGES, Graph, default_data_dir
+from ..intake.message import InboundMail
+from ..rules.decision import Decision
+from ..rules.graph import LANGUAGES, Graph
+from .templates import template
 
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|sv|aw|antw|vs|fw|fwd)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -38,30 +41,47 @@ def greeting_name(display_name: str) -> str:
     return first
 
 
+class Draft:
+    """A reply's text, rendered from the templates; headers are the composer's business.
+
+    `html` may be given as a function: the HTML alternative is then rendered
+    when first read (by the composer), not for every classification.
+    """
+
+    __slots__ = ("subject", "text", "_html", "template")
+
+    def __init__(self, subject: str, text: str, html: "str | Callable[[], str]", template: str):
+        self.subject, self.text, self._html, self.template = subject, text, html, template
+
+    @property
+    def html(self) -> str:
+        if callable(self._html):
+            self._html = self._html()
+        return self._html
+
+    def summary(self) -> dict[str, str]:
+        """What the decision record keeps of it: subject, text and template name."""
+        return {"subject": self.subject, "text": self.text, "template": self.template}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Draft) and (self.subject, self.text, self.html, self.template) == (
+            other.subject, other.text, other.html, other.template)
+
+    def __repr__(self) -> str:
+        return f"Draft(subject={self.subject!r}, template={self.template!r})"
+
+
 class Renderer:
     """Renders Draft replies; one per process (templates are compiled once)."""
 
     def __init__(self, graph: Graph, template_dir: str | Path | None = None):
         self.graph = graph
-        directory = Path(template_dir) if template_dir else default_data_dir() / "templates"
-        loader = jinja2.FileSystemLoader(str(directory))
-        # Templates are read once per process (no mtime check per reply): restart to pick up an edit.
-        text_env = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined,
-                                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-        html_env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-        self.templates = {}
-        for language in LANGUAGES:
-            for suffix, env in (("txt", text_env), ("html", html_env)):
-                name = f"reply.{language}.{suffix}.j2"
-                try:
-                    self.templates[language, suffix] = env.get_template(name)
-                except jinja2.TemplateNotFound:
-                    raise KnowledgeError(f"{directory}: template {name} is missing") from None
-                except jinja2.TemplateSyntaxError as error:
-                    raise KnowledgeError(f"{directory}/{name}:{error.lineno}: {error.message}") from None
+        # Compiled now, so a missing or broken template stops the desk at start, not at the first mail.
+        self.templates = {(language, suffix): template(f"reply.{language}.{suffix}.j2", template_dir)
+                          for language in LANGUAGES for suffix in ("txt", "html")}
 
-    def context(self, decision: Decision, mail) -> dict:
+    def context(self, decision: Decision, mail: InboundMail | None) -> dict[str, Any]:
+        """What the reply templates see: the scenario's title, steps, note and links in the language."""
         language = decision.language if decision.language in LANGUAGES else "en"
         scenario = self.graph.scenarios[decision.scenario]
         resources = [
@@ -82,7 +102,7 @@ class Renderer:
             "previous": decision.previous_scenario or "",
         }
 
-    def draft(self, decision: Decision, mail) -> Draft | None:
+    def draft(self, decision: Decision, mail: InboundMail | None) -> Draft | None:
         """The reply to the sender, or None where the scenario sends none (auto_reply, out_of_scope)."""
         if decision.action == "ignore" or decision.scenario == "out_of_scope":
             return None

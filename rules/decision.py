@@ -1,9 +1,9 @@
-"""The decision the rules hand to the responders, with its reasons."""
+"""The decision the rules hand to the responders, with its reasons: pure data, no templates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 SCENARIOS = ("sspr", "security_info", "forgot_username", "admin_reset",
              "new_admin_account", "support", "auto_reply", "out_of_scope")
@@ -16,32 +16,6 @@ class FiredRule:
 
     name: str
     description: str
-
-
-class Draft:
-    """A reply's text, rendered from the templates; headers are the responders' business.
-
-    `html` may be given as a function: the HTML alternative is then rendered
-    when first read (by the composer), not for every classification.
-    """
-
-    __slots__ = ("subject", "text", "_html", "template")
-
-    def __init__(self, subject: str, text: str, html: "str | Callable[[], str]", template: str):
-        self.subject, self.text, self._html, self.template = subject, text, html, template
-
-    @property
-    def html(self) -> str:
-        if callable(self._html):
-            self._html = self._html()
-        return self._html
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Draft) and (self.subject, self.text, self.html, self.template) == (
-            other.subject, other.text, other.html, other.template)
-
-    def __repr__(self) -> str:
-        return f"Draft(subject={self.subject!r}, template={self.template!r})"
 
 
 @dataclass
@@ -59,6 +33,24 @@ class Decision:
     rules: list[FiredRule] = field(default_factory=list)
     missed: list[FiredRule] = field(default_factory=list)   # tried before the one that fired, in order
     path: list[str] = field(default_factory=list)
-    reply: Draft | None = None
     targets: list[str] = field(default_factory=list)   # accounts named for a reset
     previous_scenario: str | None = None               # set for a follow-up in a thread
+
+    def record(self, reply: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The JSON shape of this decision: what `classify --json` prints and the store keeps.
+
+        `reply` is the responders' summary of the drafted reply (subject,
+        text, template), or None when none was drafted.
+        """
+        return {
+            "scenario": self.scenario,
+            "action": self.action,
+            "language": self.language,
+            "facts": self.facts,
+            "rules": [{"name": r.name, "description": r.description} for r in self.rules],
+            "missed": [r.name for r in self.missed],
+            "path": self.path,
+            "targets": self.targets,
+            "previous_scenario": self.previous_scenario,
+            "reply": reply,
+        }

@@ -1,6 +1,8 @@
 """The decision: durable-rules walking the knowledge graph over extracted facts.
 
-durable-rules is used in the one way that is safe (../shared/NOTES.md):
+durable-rules is used in the one way that is safe (its known sharp edges:
+rulesets leak memory, several threads crash it, its timer threads run actions
+on their own, an action's exception is swallowed):
 - the ruleset is compiled from the graph once per process and graph, because
   every new ruleset leaks memory and a name can be registered only once;
 - one thread only: the engine remembers its thread and refuses any other;
@@ -24,14 +26,16 @@ import hashlib
 import itertools
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from durable import engine as durable_engine
 
 from ..config import Config
+from ..data import data_dir
 from ..errors import KnowledgeError
 from ..intake.message import InboundMail
 from .decision import Decision, FiredRule
-from .facts import FactExtractor, Facts
+from .facts import FactExtractor, Facts, check_facts
 from .graph import PREVIOUS, START, Graph, load_graph
 from .lexicon import Lexicon, load_lexicon
 
@@ -170,27 +174,25 @@ class Knowledge:
     lexicon: Lexicon
 
     @classmethod
-    def load(cls, data_dir=None) -> "Knowledge":
-        from pathlib import Path
-        from .graph import default_data_dir
-        base = Path(data_dir) if data_dir else default_data_dir()
-        return cls(load_graph(base / "graph.toml"), load_lexicon(base / "lexicons"))
+    def load(cls, directory: str | Path | None = None) -> "Knowledge":
+        """Graph and lexicon from `directory` (default: the shipped data/), checked against each other."""
+        base = Path(directory) if directory else data_dir()
+        knowledge = cls(load_graph(base / "graph.toml"), load_lexicon(base / "lexicons"))
+        check_facts(knowledge.graph, knowledge.lexicon)
+        return knowledge
 
 
 class Classifier:
-    """Parsed mail in, Decision out: facts in Python, the decision in durable-rules."""
+    """Parsed mail in, Decision out: facts in Python, the decision in durable-rules (no text is rendered here)."""
 
-    def __init__(self, config: Config, knowledge: Knowledge | None = None, render: bool = True):
+    def __init__(self, config: Config, knowledge: Knowledge | None = None):
         self.config = config
         self.knowledge = knowledge or Knowledge.load()
         self.extractor = FactExtractor(config, self.knowledge.lexicon)
         self.engine = _engine_for(self.knowledge.graph)
-        self.renderer = None
-        if render:
-            from ..responders.render import Renderer
-            self.renderer = Renderer(self.knowledge.graph)
 
     def classify(self, mail: InboundMail, previous_scenario: str | None = None) -> Decision:
+        """Decide one parsed mail; `previous_scenario` is our earlier scenario in its thread, if any."""
         facts: Facts = self.extractor.extract(mail, followup=previous_scenario is not None)
         scenario, action, fired, path = self.engine.decide(facts.flags, previous_scenario)
         graph = self.knowledge.graph
@@ -205,8 +207,6 @@ class Classifier:
             previous_scenario=previous_scenario,
         )
         decision.missed = [FiredRule(name, graph.describe(name)) for name in _missed(graph, fired, path)]
-        if self.renderer is not None and action != "ignore":
-            decision.reply = self.renderer.draft(decision, mail)
         return decision
 
 

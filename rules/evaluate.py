@@ -39,7 +39,7 @@ class Evaluation:
 
 def evaluate(config: Config, corpus_dir: str | Path, classifier: Classifier | None = None) -> Evaluation:
     corpus_dir = Path(corpus_dir)
-    classifier = classifier or Classifier(config, render=False)
+    classifier = classifier or Classifier(config)
     result = Evaluation()
     with (corpus_dir / "labels.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):

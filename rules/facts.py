@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Config
+from ..errors import KnowledgeError
 from ..intake.message import InboundMail
+from .graph import Graph
 from .lexicon import Lexicon, fold
 from .text import new_text_parts
 
@@ -27,6 +29,39 @@ _NORWEGIAN_LETTERS = re.compile("[æøåÆØÅ]")
 # Facts that show the body speaks on the topic; when none holds, the subject is read too.
 _BODY_SPEAKS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "resolved")
 _SUBJECT_FACTS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "phishing_lure")
+
+
+# The one registry of the facts the extractor emits (the booleans the rules
+# see). data/graph.toml must declare exactly these: a graph fact nobody emits
+# would be silently false, an emitted fact the graph does not know is a typo.
+FACTS = (
+    "machine_mail", "followup", "phishing_lure", "forgot_username", "reset_request", "password_lost",
+    "recovery_topic", "signed_in", "signed_in_admin_center", "only_admin", "no_other_admin",
+    "beyond_reset", "resolved", "not_help_request", "sspr_failed", "followup_failed",
+    "requester_listed", "sender_verified",
+)
+# The lexicon classes the extractor reads: the lexicon facts above, and the
+# ones that only feed another fact (guidance_failed -> followup_failed).
+LEXICON_CLASSES = (
+    "phishing_lure", "forgot_username", "reset_request", "password_lost", "recovery_topic", "signed_in",
+    "signed_in_admin_center", "only_admin", "no_other_admin", "beyond_reset", "resolved",
+    "not_help_request", "sspr_failed", "guidance_failed",
+)
+
+
+def check_facts(graph: Graph, lexicon: Lexicon) -> None:
+    """The graph declares exactly the emitted facts, and the lexicon has phrases only for classes read here."""
+    declared, emitted = set(graph.facts), set(FACTS)
+    problems = []
+    if declared - emitted:
+        problems.append(f"graph.toml declares facts no extractor emits: {', '.join(sorted(declared - emitted))}")
+    if emitted - declared:
+        problems.append(f"graph.toml does not declare emitted facts: {', '.join(sorted(emitted - declared))}")
+    unread = set(lexicon.facts) - set(LEXICON_CLASSES)
+    if unread:
+        problems.append(f"lexicons have phrases for classes nothing reads: {', '.join(sorted(unread))}")
+    if problems:
+        raise KnowledgeError("; ".join(problems))
 
 
 @dataclass

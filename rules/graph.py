@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..data import data_dir
 from ..errors import KnowledgeError
 from .decision import ACTIONS, SCENARIOS
 
@@ -87,13 +87,9 @@ class Graph:
         return ""
 
 
-def default_data_dir() -> Path:
-    return Path(str(resources.files("resetdesk.data")))
-
-
 def load_graph(path: str | Path | None = None) -> Graph:
     """Load and check the graph; every inconsistency is a KnowledgeError naming its place."""
-    path = Path(path) if path else default_data_dir() / "graph.toml"
+    path = Path(path) if path else data_dir() / "graph.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:

@@ -6,13 +6,15 @@ import email
 import email.policy
 from datetime import datetime, timezone
 
+import jinja2
 import pytest
 
 from resetdesk import config as config_module
 from resetdesk.intake.message import InboundMail
 from resetdesk.intake.parse import parse_message
 from resetdesk.responders import compose
-from resetdesk.rules.decision import Decision, Draft, FiredRule
+from resetdesk.responders.render import Draft
+from resetdesk.rules.decision import Decision, FiredRule
 
 RAW = (b"From: =?utf-8?q?=C3=85se_Berg?= <Ase.Berg@contoso.no>\r\n"
        b"Reply-To: someone-else@attacker.example\r\n"
@@ -31,11 +33,14 @@ def config(**tables):
     return config_module.from_dict(tables)
 
 
-def decision(subject="Re: SV: Glemt passord", **extra) -> Decision:
+def decision(**extra) -> Decision:
     return Decision("sspr", "reply", "nb", facts={"own_password_lost": True, "sender": "ase.berg@contoso.no"},
                     rules=[FiredRule("own-password-lost", "The sender says they lost their own password.")],
-                    path=["start", "sspr"],
-                    reply=Draft(subject, "Hei Åse,\nslik gjør du det.\n", "<p>Hei Åse</p>", "sspr.nb"), **extra)
+                    path=["start", "sspr"], **extra)
+
+
+def draft(subject="Re: SV: Glemt passord") -> Draft:
+    return Draft(subject, "Hei Åse,\nslik gjør du det.\n", "<p>Hei Åse</p>", "sspr.nb")
 
 
 def reparse(message) -> email.message.EmailMessage:
@@ -46,7 +51,7 @@ def test_reply_headers():
     mail = parse_message(RAW)
     cfg = config()
     mid = compose.make_message_id(mail.key, "reply", cfg)
-    sent = reparse(compose.compose_reply(mail, decision(), cfg, mid,
+    sent = reparse(compose.compose_reply(mail, decision(), draft(), cfg, mid,
                                          now=datetime(2026, 11, 2, 9, 5, tzinfo=timezone.utc)))
     assert sent["To"].addresses[0].addr_spec == "ase.berg@contoso.no"      # From, never Reply-To
     assert sent["To"].addresses[0].display_name == "Åse Berg"
@@ -63,12 +68,12 @@ def test_reply_headers():
     assert sent.get_content_type() == "multipart/alternative"
     assert sent.get_body(("plain",)).get_content().replace("\r\n", "\n") == "Hei Åse,\nslik gjør du det.\n"
     assert sent.get_body(("html",)).get_content().strip() == "<p>Hei Åse</p>"
-    assert "someone-else" not in compose.as_bytes(compose.compose_reply(mail, decision(), cfg, mid)).decode()
+    assert "someone-else" not in compose.as_bytes(compose.compose_reply(mail, decision(), draft(), cfg, mid)).decode()
 
 
 def test_reply_bytes_are_crlf_and_seven_bit():
     mail = parse_message(RAW)
-    raw = compose.as_bytes(compose.compose_reply(mail, decision(), config(), "x@contoso.no"))
+    raw = compose.as_bytes(compose.compose_reply(mail, decision(), draft(), config(), "x@contoso.no"))
     assert raw.isascii()
     assert b"\n" not in raw.replace(b"\r\n", b"")
 
@@ -77,7 +82,7 @@ def test_return_path_policy_and_from_address():
     mail = parse_message(RAW)
     cfg = config(policy={"desk_address": "help@contoso.no", "reply_address": "return_path"},
                  smtp={"from_address": "noreply-desk@contoso.no"})
-    sent = reparse(compose.compose_reply(mail, decision(), cfg, "x@contoso.no"))
+    sent = reparse(compose.compose_reply(mail, decision(), draft(), cfg, "x@contoso.no"))
     assert sent["To"].addresses[0].addr_spec == "bounces+ase@contoso.no"
     assert sent["From"] == "noreply-desk@contoso.no"
     assert sent["X-Resetdesk-Loop"] == "help@contoso.no"   # the marker names the desk, whatever the From
@@ -93,7 +98,7 @@ def test_return_path_policy_and_from_address():
 ])
 def test_re_prefix_not_doubled(subject, expected):
     mail = parse_message(RAW)
-    sent = reparse(compose.compose_reply(mail, decision(subject=subject), config(), "x@contoso.no"))
+    sent = reparse(compose.compose_reply(mail, decision(), draft(subject=subject), config(), "x@contoso.no"))
     assert sent["Subject"] == expected
 
 
@@ -101,8 +106,8 @@ def test_untrusted_header_text_cannot_inject_headers():
     mail = InboundMail(key="mid:evil@x", message_id="evil@x", from_addr="ola@contoso.no",
                        from_name="Ola\r\nBcc: victim@example.com", subject="hi",
                        text="", references=["a@x>\r\nBcc: victim2@example.com <b@x"])
-    evil = decision(subject="Re: hi\r\nBcc: victim3@example.com\x00\u2028X-Evil: 1")
-    raw = compose.as_bytes(compose.compose_reply(mail, evil, config(), "x@contoso.no"))
+    evil = draft(subject="Re: hi\r\nBcc: victim3@example.com\x00\u2028X-Evil: 1")
+    raw = compose.as_bytes(compose.compose_reply(mail, decision(), evil, config(), "x@contoso.no"))
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert parsed["Bcc"] is None and parsed["X-Evil"] is None
     assert [name for name in parsed.keys() if name.lower() == "bcc"] == []
@@ -121,17 +126,17 @@ def test_message_id_is_deterministic_per_row():
 def test_no_message_id_means_no_in_reply_to():
     raw = RAW.replace(b"Message-ID: <m2@contoso.no>\r\n", b"")
     mail = parse_message(raw)
-    sent = reparse(compose.compose_reply(mail, decision(), config(), "x@contoso.no"))
+    sent = reparse(compose.compose_reply(mail, decision(), draft(), config(), "x@contoso.no"))
     assert sent["In-Reply-To"] is None and sent["References"] is None
 
 
 def test_no_draft_or_no_address_is_an_error():
     mail = parse_message(RAW)
     with pytest.raises(compose.ComposeError):
-        compose.compose_reply(mail, Decision("support", "escalate", "en"), config(), "x@contoso.no")
+        compose.compose_reply(mail, Decision("support", "escalate", "en"), None, config(), "x@contoso.no")
     mail.from_addr = ""
     with pytest.raises(compose.ComposeError):
-        compose.compose_reply(mail, decision(), config(), "x@contoso.no")
+        compose.compose_reply(mail, decision(), draft(), config(), "x@contoso.no")
 
 
 def test_escalation_summary_and_original_attached():
@@ -154,14 +159,26 @@ def test_escalation_summary_and_original_attached():
     assert RAW in compose.as_bytes(sent)     # the original's bytes, unchanged
 
 
-def test_escalation_template_lives_in_data_templates():
-    assert (compose.TEMPLATES / "escalation.txt.j2").is_file()
-    assert (compose.TEMPLATES / "escalation-subject.txt.j2").is_file()
+def test_escalation_text_comes_from_the_templates_in_data(monkeypatch):
+    """Edit the template files and the escalation says what they say: no wording lives in Python."""
+    from resetdesk.responders import templates
+
+    fake = {"escalation.txt.j2": "SUMMARY {{ key }} {{ decision.scenario }}\n",
+            "escalation-subject.txt.j2": "SUBJECT {{ subject }}"}
+    environment = jinja2.Environment(loader=jinja2.DictLoader(fake), undefined=jinja2.StrictUndefined)
+    monkeypatch.setattr(templates, "environment", lambda directory=None: environment)
+    mail = parse_message(RAW)
+    cfg = config(escalation={"address": "human@contoso.no"})
+    d = decision()
+    d.scenario, d.action = "support", "escalate"
+    sent = reparse(compose.compose_escalation(mail, d, RAW, cfg, mail.key, "e@contoso.no"))
+    assert sent["Subject"] == "SUBJECT SV: Glemt passord"
+    assert sent.get_body(("plain",)).get_content().strip() == f"SUMMARY {mail.key} support"
 
 
 def test_international_domain_is_written_as_idna():
     mail = parse_message(RAW.replace(b"<Ase.Berg@contoso.no>", "<ase@blåbær.no>".encode()))
-    sent = reparse(compose.compose_reply(mail, decision(), config(), "x@contoso.no"))
+    sent = reparse(compose.compose_reply(mail, decision(), draft(), config(), "x@contoso.no"))
     assert compose.reply_recipient(mail, config()) == "ase@xn--blbr-roah.no"
     assert sent["To"].addresses[0].addr_spec == "ase@xn--blbr-roah.no"
     assert sent["To"].addresses[0].display_name == "Åse Berg"
@@ -170,7 +187,7 @@ def test_international_domain_is_written_as_idna():
 def test_non_ascii_local_part_is_refused_not_mangled():
     mail = parse_message(RAW.replace(b"<Ase.Berg@contoso.no>", "<åse@contoso.no>".encode()))
     with pytest.raises(compose.ComposeError, match="SMTPUTF8"):
-        compose.compose_reply(mail, decision(), config(), "x@contoso.no")
+        compose.compose_reply(mail, decision(), draft(), config(), "x@contoso.no")
 
 
 @pytest.mark.parametrize("address", ["two words@contoso.no", "a<b@contoso.no", "noat.contoso.no", "a@b@c"])

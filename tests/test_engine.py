@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from resetdesk import config
+from resetdesk.responders.render import Renderer
 from resetdesk.rules.engine import Classifier, Knowledge, RuleEngine, _engine_for
 
 
@@ -89,13 +90,15 @@ def test_classifier_records_facts_rules_and_descriptions():
     from resetdesk.intake.parse import parse_message
 
     classifier = Classifier(config.load())
-    decision = classifier.classify(parse_message(
-        b"From: a@contoso.no\nSubject: x\n\nI forgot my password but I'm still logged in on my laptop.\n"))
+    mail = parse_message(
+        b"From: a@contoso.no\nSubject: x\n\nI forgot my password but I'm still logged in on my laptop.\n")
+    decision = classifier.classify(mail)
     assert decision.scenario == "security_info"
     assert [r.name for r in decision.rules][:2] == ["own-password-lost", "still-signed-in"]
     assert all(r.description for r in decision.rules)
     assert decision.facts["signed_in"] is True and decision.facts["evidence"]["signed_in"]
     assert "machine-mail" in [r.name for r in decision.missed]
-    assert decision.reply.subject == "Re: x"
-    assert "https://mysignins.microsoft.com/security-info" in decision.reply.text
-    assert "<ol>" in decision.reply.html
+    reply = Renderer(classifier.knowledge.graph).draft(decision, mail)
+    assert reply.subject == "Re: x"
+    assert "https://mysignins.microsoft.com/security-info" in reply.text
+    assert "<ol>" in reply.html

@@ -6,7 +6,8 @@ import pytest
 
 from resetdesk.errors import KnowledgeError
 from resetdesk.rules.decision import SCENARIOS
-from resetdesk.rules.graph import default_data_dir, load_graph, to_dot, to_mermaid
+from resetdesk.data import data_dir
+from resetdesk.rules.graph import load_graph, to_dot, to_mermaid
 
 
 def test_shipped_graph_has_every_scenario_and_links():
@@ -38,7 +39,7 @@ def test_exports_name_every_rule():
 
 
 def edited_graph(tmp_path, old, new):
-    shutil.copy(default_data_dir() / "graph.toml", tmp_path / "graph.toml")
+    shutil.copy(data_dir() / "graph.toml", tmp_path / "graph.toml")
     text = (tmp_path / "graph.toml").read_text(encoding="utf-8")
     assert old in text
     (tmp_path / "graph.toml").write_text(text.replace(old, new, 1), encoding="utf-8")

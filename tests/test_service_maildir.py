@@ -23,7 +23,7 @@ import pytest
 from resetdesk import config as config_module
 from resetdesk.config import SCHEMA
 from resetdesk.intake.maildir import MaildirSource
-from resetdesk.rules.decision import Decision, Draft, FiredRule
+from resetdesk.rules.decision import Decision, FiredRule
 from resetdesk.service import Desk
 from resetdesk.store import Store
 
@@ -133,10 +133,9 @@ class RecordingClassifier:
 
     def classify(self, mail, previous_scenario=None):
         self.calls.append((mail.key, previous_scenario))
-        draft = Draft("Re: " + mail.subject, "Slik gjør du det.\n", "<p>Slik</p>", f"{self.scenario}.nb")
         return Decision(self.scenario, self.action, "nb", facts={"fake": True},
                         rules=[FiredRule("fake", "A test classifier.")], path=["start", self.scenario],
-                        reply=draft if self.action != "ignore" else None, previous_scenario=previous_scenario)
+                        previous_scenario=previous_scenario)
 
 
 # -------------------------------------------------------------------- tests
