@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))   # `import servers` from test modules
 
 import servers  # noqa: E402
+from resetdesk.store import Store  # noqa: E402
 
 
 def pytest_configure(config):
@@ -139,3 +141,31 @@ def desk_config(monkeypatch, request):
         return servers.desk_config(dovecot, identity, smtp, **kwargs)
 
     return make
+
+
+# ------------------------------------------------------------ the store on a clock
+
+
+class Clock:
+    """A settable clock for windows and retry times."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    opened = Store(tmp_path / "desk.db", clock=clock)
+    yield opened
+    opened.close()

@@ -18,7 +18,8 @@ def test_json_has_the_contract_fields_and_errors_do_not_stop_the_run(tmp_path):
     bad = write(tmp_path, "b.eml", b"\x00\x01garbage")
     result = CliRunner().invoke(cli, ["classify", "--json", str(good), str(bad), str(tmp_path / "missing.eml")])
     assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.output.splitlines()]
+    # stdout alone: a warning on stderr must not break the JSON lines.
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 3
     first = rows[0]
     for key in ("file", "scenario", "action", "language", "facts", "rules", "reply"):

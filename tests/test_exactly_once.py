@@ -307,10 +307,37 @@ def test_unreachable_server_is_unavailable_not_a_failure(tmp_path):
         transport.send(None, lambda: pytest.fail("handed over without a connection"))
 
 
-def test_in_doubt_is_a_delivery_error_of_its_own():
-    from resetdesk.errors import DeliveryError, TransientDeliveryError
-    assert issubclass(DeliveryInDoubt, DeliveryError)
-    assert not issubclass(DeliveryInDoubt, TransientDeliveryError)   # never retried as if transient
+def test_in_doubt_is_held_for_a_person_never_retried(store):
+    """A transport that cannot tell whether the message left: the row is held, not retried or failed."""
+    from resetdesk.deliver import Deliverer
+    from test_store import decide
+
+    class Unsure:
+        name = "unsure"
+
+        def __init__(self):
+            self.sends = 0
+
+        def send(self, row, handoff):
+            self.sends += 1
+            handoff()
+            raise DeliveryInDoubt("connection lost after the final dot")
+
+        def confirm(self, row):
+            return None          # cannot be asked
+
+        def close(self):
+            pass
+
+    row_id = decide(store, "mid:doubt@x")
+    transport = Unsure()
+    deliverer = Deliverer(config_module.from_dict({}), store, transport)
+    assert deliverer.deliver() == 0
+    assert deliverer.deliver() == 0                      # a second pass sends nothing
+    assert transport.sends == 1
+    row = store.outbox(row_id)
+    assert row.status == "held" and "in doubt" in row.last_error
+    assert [e["event"] for e in store.audit_rows()].count("delivery_in_doubt") == 1
 
 
 @pytest.mark.servers

@@ -7,7 +7,6 @@ import pytest
 from resetdesk import config as config_module
 from resetdesk.intake.parse import parse_message
 from resetdesk.responders import limits
-from test_store import clock, store  # noqa: F401  (the fixtures: a settable clock, a store on it)
 
 
 def mail(sender="anna@contoso.no", headers=""):

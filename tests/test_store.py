@@ -17,19 +17,6 @@ from resetdesk.cli import cli
 from resetdesk.store import Store, migrations
 
 
-class Clock:
-    """A settable clock for windows and retry times."""
-
-    def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
 RECORD = {"scenario": "sspr", "action": "reply", "language": "nb",
           "facts": {"own_password_lost": True, "sender": "anna@contoso.no"},
           "rules": [{"name": "own-password-lost", "description": "The sender lost their own password."}],
@@ -47,18 +34,6 @@ def decide(store: Store, key: str, sender: str = "anna@contoso.no", *, message_i
                           template=template, status=status)
         store.audit("decided", message_key=key, sender=sender, scenario="sspr", action="reply")
     return row
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path, clock):
-    opened = Store(tmp_path / "desk.db", clock=clock)
-    yield opened
-    opened.close()
 
 
 def test_migrations_create_plain_tables_once(tmp_path, store):
