@@ -6,7 +6,7 @@ stand-ins (ae, oe, aa) folded alike, so "pålogget", "paalogget" and "palogget"
 are one word to the rules. Patterns are folded the same way when loaded, so an
 admin writes them in ordinary Norwegian. A pattern matches from the start of
 a word. durable-rules never sees text: its
-own regex dialect cannot match \\w or non-ASCII case (NOTES).
+own regex dialect cannot match \\w or non-ASCII case.
 """
 
 from __future__ import annotations
