@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .config import Config
-from .errors import (IntakeConnectionError, IntakeError, MailParseError, PermanentDeliveryError,
+from .errors import (ConfigError, IntakeConnectionError, IntakeError, MailParseError, PermanentDeliveryError,
                      ResetdeskError, StoreError, TransientDeliveryError)
 from .intake.message import InboundMail, RawMessage
 from .intake.source import MailSource
@@ -77,7 +77,7 @@ DELIVERY_BATCH = 100          # outbox rows read per query (bounds memory, not t
 DELIVER_EVERY = 100           # with a large backlog, send replies every this many messages
 DECIDE_BATCH = 50             # messages decided in one transaction and moved together ...
 DECIDE_BATCH_BYTES = 16 * 1024 * 1024   # ... and at most this many bytes of them in memory
-EXIT_OK, EXIT_FAILURE, EXIT_LOCKED = 0, 1, 75
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 75
 
 
 def crash_point(name: str) -> None:
@@ -289,6 +289,8 @@ class Desk:
                 results.append(self._queue("escalation", escalation, escalation_verdict, None, outcome, audit))
             if decision.action == "approval_requested":
                 results.extend(self._approval_requested(mail, decision))
+            if decision.facts.get("spam_verdict"):   # the receiving server's verdict, in the trail and the log
+                results.append(f"spam verdict {decision.facts.get('evidence', {}).get('spam_verdict', '')}")
             outcome.result = ", ".join(results) or "no mail"
             self.store.audit("decided", action=decision.action, role=outcome.role, result=outcome.result,
                              previous_scenario=decision.previous_scenario,
@@ -303,11 +305,14 @@ class Desk:
         envelope_from = "" if self.config.smtp.null_sender else compose.desk_address(self.config)
         row = self.store.queue(message_key=outcome.key, kind=kind, recipient=recipient,
                                envelope_from=envelope_from, message_id=message_id, raw=raw,
-                               template=guidance, status=status, last_error=verdict.reason or None)
-        self.store.audit(f"{kind}_{status}", outbox_id=row, to=recipient, message_id=message_id,
+                               template=guidance, status=status, last_error=verdict.reason or None,
+                               due_at=verdict.due_at)
+        # A deferred row is queued with a later due time: over the desk-wide fuse, it waits its turn.
+        state = "deferred" if verdict.outcome == limits.DEFERRED else status
+        self.store.audit(f"{kind}_{state}", outbox_id=row, to=recipient, message_id=message_id,
                          reason=verdict.reason or None, template=guidance, **audit)
         outcome.detail[f"{kind}_outbox_id"] = row
-        return f"{kind} {status}"
+        return f"{kind} {state}"
 
     def _approval_requested(self, mail: InboundMail, decision: Decision) -> list[str]:
         """THE APPROVAL FLOW HOOKS IN HERE (a later issue).
@@ -382,6 +387,7 @@ class Desk:
                     continue
                 done.extend(outcome.key for _, outcome in items)
         finally:
+            crash_point("after_move")
             self.store.mark_done_many(done)
 
     # -- delivery -----------------------------------------------------------
@@ -391,9 +397,31 @@ class Desk:
         return min(smtp.retry_max_seconds, smtp.retry_initial_seconds * (2 ** max(0, attempts - 1)))
 
     def recover(self) -> None:
-        """At startup: settle rows a previous process left in `sending` (see the module docstring)."""
+        """At startup: settle rows a previous process left in `sending` (see the module docstring),
+        and messages it left `decided` (killed between a move and its done-mark)."""
         for row in self.store.in_flight():
             self._in_doubt(row, "the previous run stopped between handing this message over and recording it")
+        self.settle_undone()
+
+    def settle_undone(self) -> None:
+        """Move (again) and mark done the messages a previous run decided but did not mark moved.
+
+        Moving a message that already left the watched folder does nothing, so
+        this is safe whether the kill came before or after the move; nothing
+        is decided again. Unreachable now: the next start tries again.
+        """
+        rows = self.store.undone(self.source.name)
+        if not rows:
+            return
+        decided = [(RawMessage(row["mailbox"], row["uid"], b"", row["uidvalidity"], row["size"]), self._known(row))
+                   for row in rows]
+        try:
+            self._move_all(decided)
+        except IntakeError as error:
+            log.warning("could not settle %d message(s) left decided by an earlier run: %s", len(rows), error)
+            return
+        for _, outcome in decided:
+            self._log_outcome(outcome)
 
     def _in_doubt(self, row: OutboxRow, why: str) -> None:
         try:
@@ -625,19 +653,42 @@ def configure_logging(config: Config, log_format: str | None = None) -> None:
     root.propagate = False
     # mail-parser warns about every part type it does not handle (NOTES).
     logging.getLogger("mailparser").setLevel(logging.ERROR)
+    # imapclient logs every server line at DEBUG, a server's echo of our LOGIN included: never ours to show.
+    logging.getLogger("imapclient").setLevel(logging.WARNING)
 
 
 def _lock(config: Config):
     """One `resetdesk run` per store: startup recovery assumes no other process is sending."""
+    from . import private
+
     path = config.resolve_path(config.store.path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(f"{path}.lock", "a")
+    private.make_dirs(path.parent)
+    handle = os.fdopen(private.open_file(f"{path}.lock", os.O_WRONLY | os.O_CREAT | os.O_APPEND), "a")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         handle.close()
         raise AlreadyRunning(f"another resetdesk run is using {path}") from None
     return handle
+
+
+def warn_wide_permissions(config: Config) -> None:
+    """One warning per file or folder of the desk's that others may read (resetdesk/private.py)."""
+    from .private import wider
+
+    store = config.resolve_path(config.store.path)
+    paths = [store, Path(f"{store}-wal"), Path(f"{store}-shm"), Path(f"{store}.lock")]
+    maildirs = []
+    if not (config.smtp.host or config.graph.send_mail):
+        maildirs.append(config.resolve_path(config.maildir.outbox))
+    if not config.imap.host:
+        from .intake.maildir import role_folders
+        maildirs += [config.resolve_path(config.maildir.path), *role_folders(config).values()]
+    for folder in maildirs:
+        paths += [folder, folder / "tmp", folder / "new", folder / "cur"]
+    for path, mode in wider(paths):
+        log.warning("%s has mode %04o: others on this machine may read what the desk keeps there "
+                    "(chmod %s)", path, mode, "0700" if path.is_dir() else "0600")
 
 
 def run(config: Config, once: bool = False, log_format: str | None = None) -> int:
@@ -648,6 +699,10 @@ def run(config: Config, once: bool = False, log_format: str | None = None) -> in
     except AlreadyRunning as error:
         log.error("%s", error)
         return EXIT_LOCKED
+    except OSError as error:       # the store's folder or lock file cannot be made: a configuration error
+        log.error("store.path: cannot create %s: %s", error.filename or config.store.path, error.strerror or error)
+        return EXIT_CONFIG
+    warn_wide_permissions(config)
     desk = None
     previous = {}
     try:
@@ -657,6 +712,9 @@ def run(config: Config, once: bool = False, log_format: str | None = None) -> in
         return desk.run(once=once)
     except _Stop:
         return EXIT_OK
+    except ConfigError as error:   # found only now (a secret's variable unset, a CA file unreadable)
+        log.error("%s", error)
+        return EXIT_CONFIG
     except ResetdeskError as error:
         log.error("%s", error)
         return EXIT_FAILURE
