@@ -9,10 +9,16 @@ already exists is left as it is: `wider()` lets `run` warn about it.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from .config import Config
+
+log = logging.getLogger("resetdesk.private")
 
 DIRECTORY_MODE = 0o700
 FILE_MODE = 0o600
@@ -66,3 +72,25 @@ def wider(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, int]]:
         if mode & 0o077:
             found.append((Path(path), mode))
     return found
+
+
+def desk_paths(config: "Config") -> list[Path]:
+    """The files and folders the desk makes: the store (and its -wal, -shm, lock), the Maildirs it uses."""
+    store = config.resolve_path(config.store.path)
+    paths = [store, Path(f"{store}-wal"), Path(f"{store}-shm"), Path(f"{store}.lock")]
+    maildirs = []
+    if not (config.smtp.host or config.graph.send_mail):
+        maildirs.append(config.resolve_path(config.maildir.outbox))
+    if not config.imap.host:
+        from .intake.maildir import role_folders
+        maildirs += [config.resolve_path(config.maildir.path), *role_folders(config).values()]
+    for folder in maildirs:
+        paths += [folder, folder / "tmp", folder / "new", folder / "cur"]
+    return paths
+
+
+def warn_wide(config: "Config") -> None:
+    """One warning per file or folder of the desk's that others may use, naming it and its mode."""
+    for path, mode in wider(desk_paths(config)):
+        log.warning("%s has mode %04o: others on this machine may read what the desk keeps there (chmod %s)",
+                    path, mode, "0700" if path.is_dir() else "0600")

@@ -672,25 +672,6 @@ def _lock(config: Config):
     return handle
 
 
-def warn_wide_permissions(config: Config) -> None:
-    """One warning per file or folder of the desk's that others may read (resetdesk/private.py)."""
-    from .private import wider
-
-    store = config.resolve_path(config.store.path)
-    paths = [store, Path(f"{store}-wal"), Path(f"{store}-shm"), Path(f"{store}.lock")]
-    maildirs = []
-    if not (config.smtp.host or config.graph.send_mail):
-        maildirs.append(config.resolve_path(config.maildir.outbox))
-    if not config.imap.host:
-        from .intake.maildir import role_folders
-        maildirs += [config.resolve_path(config.maildir.path), *role_folders(config).values()]
-    for folder in maildirs:
-        paths += [folder, folder / "tmp", folder / "new", folder / "cur"]
-    for path, mode in wider(paths):
-        log.warning("%s has mode %04o: others on this machine may read what the desk keeps there "
-                    "(chmod %s)", path, mode, "0700" if path.is_dir() else "0600")
-
-
 def run(config: Config, once: bool = False, log_format: str | None = None) -> int:
     """`resetdesk run`: returns the exit status."""
     configure_logging(config, log_format)
@@ -702,7 +683,8 @@ def run(config: Config, once: bool = False, log_format: str | None = None) -> in
     except OSError as error:       # the store's folder or lock file cannot be made: a configuration error
         log.error("store.path: cannot create %s: %s", error.filename or config.store.path, error.strerror or error)
         return EXIT_CONFIG
-    warn_wide_permissions(config)
+    from .private import warn_wide
+    warn_wide(config)
     desk = None
     previous = {}
     try:
