@@ -27,6 +27,7 @@ from imapclient.exceptions import CapabilityError, LoginError
 
 from resetdesk.config import Config
 from resetdesk.errors import ConfigError, IntakeAuthError, IntakeConnectionError, IntakeError, TokenError
+from resetdesk.redact import Redactor
 
 from .message import RawMessage
 from .source import FOLDER_ROLES
@@ -93,6 +94,8 @@ class ImapSource:
             from resetdesk.auth import TokenProvider
             token_provider = TokenProvider(config)
         self._tokens = token_provider
+        # Server text is scrubbed of credentials before it is logged or raised (resetdesk/redact.py).
+        self._redactor = Redactor(config)
         self._sleep = sleep
         self._now = monotonic
 
@@ -203,9 +206,9 @@ class ImapSource:
                         self._sleep(give_up_at - now)  # use the caller's whole wait before reporting
                     raise _ReconnectTimeout(
                         f"IMAP {self.host}:{self.port} unreachable for {self._now() - self._down_since:.1f}s "
-                        f"({what}: {_describe(error)})") from None
+                        f"({what}: {self._describe(error)})") from None
                 log.warning("IMAP %s:%s: %s failed (%s); reconnecting in %.1fs (attempt %d)",
-                            self.host, self.port, what, _describe(error), delay, self._failures)
+                            self.host, self.port, what, self._describe(error), delay, self._failures)
                 self._sleep(delay)
                 continue
             except (IntakeAuthError, ConfigError):
@@ -214,7 +217,7 @@ class ImapSource:
             except IntakeError:
                 raise
             except imaplib.IMAP4.error as error:   # NO/BAD: the connection is fine, the command was not
-                raise IntakeError(f"IMAP {what} failed on {self.name}: {_describe(error)}") from None
+                raise IntakeError(f"IMAP {what} failed on {self.name}: {self._describe(error)}") from None
             self._failures = 0
             self._down_since = None
             return result
@@ -291,17 +294,17 @@ class ImapSource:
             return
         except LoginError as error:
             if _is_temporary(str(error)):
-                raise _Transient(f"temporary login failure: {_describe(error)}") from None
+                raise _Transient(f"temporary login failure: {self._describe(error, token)}") from None
             refusal = error
         # The server refused a cached token (revoked, permissions changed): one more try with a fresh one.
         self._tokens.invalidate(token)
         fresh = self._token()
         if fresh == token:
-            self._login_refused(refusal, "XOAUTH2")
+            self._login_refused(refusal, "XOAUTH2", token)
         try:
             self._xoauth2(client, fresh)
         except LoginError as error:
-            self._login_refused(error, "XOAUTH2")
+            self._login_refused(error, "XOAUTH2", token, fresh)
 
     def _token(self) -> str:
         from resetdesk.auth import TokenServiceUnavailable
@@ -309,9 +312,10 @@ class ImapSource:
         try:
             return self._tokens.token(self.config.oauth.imap_scope)
         except TokenServiceUnavailable as error:
-            raise _Transient(str(error)) from None
+            raise _Transient(self._redactor.scrub(str(error))) from None
         except TokenError as error:
-            raise IntakeAuthError(f"IMAP XOAUTH2 for {self.username}: no token: {error}") from None
+            raise IntakeAuthError(f"IMAP XOAUTH2 for {self.username}: no token: "
+                                  f"{self._redactor.scrub(str(error))}") from None
 
     def _xoauth2(self, client: IMAPClient, token: str) -> None:
         # SASL XOAUTH2: after a failure the server sends a JSON challenge that must be answered with
@@ -319,8 +323,14 @@ class ImapSource:
         answers = iter((f"user={self.username}\1auth=Bearer {token}\1\1",))
         client.sasl_login("XOAUTH2", lambda challenge: next(answers, ""))
 
-    def _login_refused(self, error: Exception, method: str) -> None:
-        text = _describe(error)
+    def _describe(self, error: BaseException, *secrets: str) -> str:
+        """`_describe` with the server's text scrubbed of credentials (it may echo our command)."""
+        if isinstance(error, _Transient):      # our own words around text scrubbed where it was raised
+            return _describe(error)
+        return self._redactor.scrub(_describe(error), *secrets)
+
+    def _login_refused(self, error: Exception, method: str, *secrets: str) -> None:
+        text = self._describe(error, *secrets)
         if _is_temporary(text):
             raise _Transient(f"temporary login failure: {text}")
         raise IntakeAuthError(f"IMAP {self.host}:{self.port} refused {method} login for {self.username}: {text}")
@@ -435,7 +445,7 @@ class ImapSource:
                 return True
             for response in responses:
                 if response and response[0] == b"BYE":
-                    raise _Transient(f"server said BYE: {_text(response[1:])}")
+                    raise _Transient(f"server said BYE: {self._redactor.scrub(_text(response[1:]))}")
             if not responses and self._now() - now < chunk / 2:
                 # Readable but no line: the server closed the connection (EOF). DONE proves it either way.
                 break
@@ -465,7 +475,7 @@ class ImapSource:
             left = self._still_here(client, uids)
             if left == uids:
                 raise
-            log.debug("IMAP %s: %s; moving the %d of %d UIDs still here", self.name, _describe(error),
+            log.debug("IMAP %s: %s; moving the %d of %d UIDs still here", self.name, self._describe(error),
                       len(left), len(uids))
             moved = self._transfer_or_trycreate(client, left, target, destination) if left else []
         gone = sorted(set(uids) - set(moved)) if moved is not None else []
@@ -523,7 +533,7 @@ class ImapSource:
             try:
                 client.subscribe_folder(name)
             except imaplib.IMAP4.error as error:  # a folder that works unsubscribed is still fine
-                log.debug("IMAP %s: could not subscribe %s: %s", self.host, name, _describe(error))
+                log.debug("IMAP %s: could not subscribe %s: %s", self.host, name, self._describe(error))
             self._known_folders.add(name)
         return name
 
@@ -608,7 +618,7 @@ def _text(value) -> str:
 
 
 def _describe(error: BaseException) -> str:
-    """A short reason for a log line; imaplib messages carry server text, never our credentials."""
+    """A short reason for a log line; imaplib messages carry server text: scrub it (ImapSource._describe)."""
     text = _text(error.args[0]) if error.args else ""
     if isinstance(error, _Transient):
         return text

@@ -17,6 +17,7 @@ from typing import Iterator, Sequence
 
 from ..config import Config
 from ..errors import IntakeError
+from ..private import make_dirs
 from .message import RawMessage
 from .source import FOLDER_ROLES
 
@@ -27,6 +28,14 @@ def _folder_directory(folder: str) -> str:
     return "." + folder.strip("/").replace("/", ".")
 
 
+def role_folders(config: Config, root: Path | None = None) -> dict[str, Path]:
+    """The Maildir++ folder of each role under `root` (default: maildir.path)."""
+    root = root if root is not None else config.resolve_path(config.maildir.path)
+    folders = {"answered": config.imap.answered_folder, "ignored": config.imap.ignored_folder,
+               "needs_human": config.imap.needs_human_folder}
+    return {role: root / _folder_directory(folders[role]) for role in FOLDER_ROLES}
+
+
 class MaildirSource:
     """A `MailSource` over a local Maildir; see intake/source.py for the verbs."""
 
@@ -34,13 +43,12 @@ class MaildirSource:
         self.root = Path(path) if path is not None else config.resolve_path(config.maildir.path)
         self.name = f"maildir:{self.root}"
         self.max_bytes = config.limits.max_message_bytes
-        folders = {"answered": config.imap.answered_folder, "ignored": config.imap.ignored_folder,
-                   "needs_human": config.imap.needs_human_folder}
-        self.folders = {role: self.root / _folder_directory(folders[role]) for role in FOLDER_ROLES}
+        self.folders = role_folders(config, self.root)
         try:
+            # 0700: the mail people wrote is readable by the desk alone (resetdesk/private.py).
             for directory in (self.root, *self.folders.values()):
                 for sub in ("tmp", "new", "cur"):
-                    (directory / sub).mkdir(parents=True, exist_ok=True)
+                    make_dirs(directory / sub)
         except OSError as error:
             raise IntakeError(f"{self.name}: cannot create the Maildir: {error}") from error
         self._seen: set[str] = set()

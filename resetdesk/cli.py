@@ -31,6 +31,7 @@ def run(config_path, once, log_format):
     from . import process
 
     config = load_config_or_exit(config_path)
+    _check_store_path(config)
     raise SystemExit(process.run(config, once=once, log_format=log_format))
 
 
@@ -95,15 +96,32 @@ def audit(config_path, sender, scenario, since, until, limit, as_json):
         click.echo(_audit_line(row))
 
 
+class ConfigProblem(click.ClickException):
+    """A configuration error: one line on stderr, exit status 2 (like a bad argument)."""
+
+    exit_code = 2
+
+
 def load_config_or_exit(path):
-    """A bad config is an unusable argument: say which key, exit 2."""
+    """A bad config is an unusable argument: say which key, in one line, exit 2."""
     from . import config as config_module
     from .errors import ConfigError
 
     try:
         return config_module.load(path)
     except ConfigError as error:
-        raise click.BadParameter(str(error), param_hint="--config") from None
+        raise ConfigProblem(str(error)) from None
+
+
+def _check_store_path(config) -> None:
+    """A store the desk cannot create or write is a configuration error: exit 2 before opening it."""
+    from .errors import StoreError
+    from .store import check_store_path
+
+    try:
+        check_store_path(config.resolve_path(config.store.path))
+    except StoreError as error:
+        raise ConfigProblem(f"store.path: {error}") from None
 
 
 @cli.command()
@@ -143,13 +161,18 @@ def graph(fmt, data_dir):
 
 
 def _open_store(config_path):
+    from .errors import StoreError
     from .store import Store
 
     config = load_config_or_exit(config_path)
     path = config.resolve_path(config.store.path)
     if not path.exists():
         raise click.ClickException(f"no store at {path}: nothing has run with this config yet")
-    return Store(path)
+    _check_store_path(config)
+    try:
+        return Store(path)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @cli.group()

@@ -8,27 +8,77 @@ variable that holds them, read only when the secret is needed.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
 from .errors import ConfigError
 
 
+FALLBACK_ADDRESS = "resetdesk@localhost"   # the desk's From when no address is configured
+
+
 @dataclass(frozen=True)
 class Setting:
+    """One key: its type, default and help, and the values it may take.
+
+    `minimum`/`maximum` bound a number (inclusive); `above` is an exclusive
+    lower bound (a timeout of 0 means no wait at all); `not_below` names a
+    key of the same table this one may not be smaller than; `check` returns
+    what is wrong with a value, or ''.
+    """
+
     type: type | tuple[type, ...]
     default: Any
     help: str
     choices: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    above: float | None = None
+    not_below: str | None = None
+    check: Callable[[Any], str] | None = None
 
 
-def _list(help: str) -> Setting:
-    return Setting(list, (), help)
+def _list(help: str, default: tuple[str, ...] = (), check: Callable[[Any], str] | None = None) -> Setting:
+    return Setting(list, default, help, check=check)
+
+
+# A spam verdict rule: "Header-Name >= 5", "Header-Name = YES" or "Header-Name contains SFV:SPM".
+_VERDICT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9-]*)(?:\s*(>=|=)\s*|\s+(contains)\s+)(\S+)\s*", re.IGNORECASE)
+
+
+def parse_spam_verdict(text: str) -> tuple[str, str, str]:
+    """(header name lower-cased, operator, value) of a `[spam] verdicts` entry; ValueError when malformed."""
+    match = _VERDICT.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not 'Header >= number', 'Header = value' or 'Header contains text'")
+    name, operator, value = match.group(1).lower(), (match.group(2) or match.group(3)).lower(), match.group(4)
+    if operator == ">=":
+        try:
+            int(value)
+        except ValueError:
+            raise ValueError(f"{text!r}: >= needs a whole number") from None
+    return name, operator, value
+
+
+def _check_verdicts(values: tuple[str, ...]) -> str:
+    for text in values:
+        try:
+            parse_spam_verdict(text)
+        except ValueError as error:
+            return str(error)
+    return ""
+
+
+_PORT = dict(minimum=1, maximum=65535)
+_YEAR_MINUTES = 366 * 24 * 60      # windows beyond a year are a typo (and overflow the clock beyond ~10^9)
+_MONTH_SECONDS = 31 * 24 * 3600
 
 
 # table -> key -> Setting. A table whose value is a dict of Settings.
@@ -42,7 +92,7 @@ SCHEMA: dict[str, dict[str, Setting]] = {
     },
     "imap": {
         "host": Setting(str, "", "IMAP server; empty means no IMAP: the local Maildir is used."),
-        "port": Setting(int, 993, "IMAP port (993 for ssl, 143 for starttls/plain)."),
+        "port": Setting(int, 993, "IMAP port (993 for ssl, 143 for starttls/plain).", **_PORT),
         "security": Setting(str, "ssl", "ssl | starttls | plain (plain only for tests on loopback).", ("ssl", "starttls", "plain")),
         "auth": Setting(str, "password", "password | oauth (XOAUTH2 with an app-only token, for Exchange Online).", ("password", "oauth")),
         "username": Setting(str, "", "Login name (the mailbox address for XOAUTH2)."),
@@ -52,12 +102,13 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "ignored_folder": Setting(str, "resetdesk/ignored", "Where machine mail, and mail from machine or own addresses, is moved."),
         "needs_human_folder": Setting(str, "resetdesk/needs-human", "Where escalated, unparseable, too large, approval-waiting and held-back (flood limits) mail is moved."),
         "idle": Setting(bool, True, "Use IMAP IDLE when the server offers it."),
-        "poll_interval": Setting((int, float), 30.0, "Seconds between polls without IDLE; also the IDLE re-check interval."),
-        "timeout": Setting((int, float), 30.0, "Socket timeout in seconds."),
+        "poll_interval": Setting((int, float), 30.0, "Seconds between polls without IDLE; also the IDLE re-check interval.", above=0),
+        "timeout": Setting((int, float), 30.0, "Socket timeout in seconds.", above=0),
         "ca_file": Setting(str, "", "CA bundle to verify the server with (empty: the system's)."),
-        "reconnect_initial_delay": Setting((int, float), 0.5, "Seconds before the first reconnect after a lost connection; doubles per failed attempt."),
-        "reconnect_max_delay": Setting((int, float), 30.0, "Cap in seconds on the wait between reconnect attempts."),
-        "reconnect_give_up": Setting((int, float), 300.0, "Seconds of failed reconnects after which fetch/move raise IntakeConnectionError."),
+        # 0 would reconnect in a tight loop: the delay only ever doubles.
+        "reconnect_initial_delay": Setting((int, float), 0.5, "Seconds before the first reconnect after a lost connection; doubles per failed attempt.", above=0, maximum=_MONTH_SECONDS),
+        "reconnect_max_delay": Setting((int, float), 30.0, "Cap in seconds on the wait between reconnect attempts.", above=0, not_below="reconnect_initial_delay", maximum=_MONTH_SECONDS),
+        "reconnect_give_up": Setting((int, float), 300.0, "Seconds of failed reconnects after which fetch/move raise IntakeConnectionError.", minimum=0, maximum=_MONTH_SECONDS),
     },
     "oauth": {
         "tenant_id": Setting(str, "", "Entra ID tenant (directory) id."),
@@ -69,23 +120,23 @@ SCHEMA: dict[str, dict[str, Setting]] = {
     },
     "smtp": {
         "host": Setting(str, "", "SMTP server; empty means replies go to the outbox Maildir."),
-        "port": Setting(int, 587, "SMTP port (465 ssl, 587 starttls)."),
+        "port": Setting(int, 587, "SMTP port (465 ssl, 587 starttls).", **_PORT),
         "security": Setting(str, "starttls", "ssl | starttls | plain (plain only for tests on loopback).", ("ssl", "starttls", "plain")),
         "username": Setting(str, "", "SMTP AUTH user; empty means no AUTH."),
         "password_env": Setting(str, "RESETDESK_SMTP_PASSWORD", "Environment variable holding the SMTP password."),
         "from_address": Setting(str, "", "Envelope and header sender of replies; empty means policy.desk_address."),
-        "timeout": Setting((int, float), 30.0, "Socket timeout in seconds."),
+        "timeout": Setting((int, float), 30.0, "Socket timeout in seconds.", above=0),
         "ca_file": Setting(str, "", "CA bundle to verify the server with (empty: the system's)."),
         "null_sender": Setting(bool, False, "Send with the null envelope sender MAIL FROM:<> (RFC 3834); off because submission servers usually require the login's address."),
-        "retry_initial_seconds": Setting((int, float), 60.0, "Wait before retrying after a temporary failure (a 4xx, or the server down); doubles each time."),
-        "retry_max_seconds": Setting((int, float), 3600.0, "Cap on the wait between retries."),
-        "max_attempts": Setting(int, 20, "A message still refused for now after this many attempts is marked failed."),
+        "retry_initial_seconds": Setting((int, float), 60.0, "Wait before retrying after a temporary failure (a 4xx, or the server down); doubles each time.", minimum=0, maximum=_MONTH_SECONDS),
+        "retry_max_seconds": Setting((int, float), 3600.0, "Cap on the wait between retries.", minimum=0, not_below="retry_initial_seconds", maximum=_MONTH_SECONDS),
+        "max_attempts": Setting(int, 20, "A message still refused for now after this many attempts is marked failed.", minimum=1),
     },
     "graph": {
         "send_mail": Setting(bool, False, "Send replies with Graph sendMail instead of SMTP (app-only, per [oauth]; the app needs Mail.Send)."),
         "mailbox": Setting(str, "", "The mailbox replies are sent as; empty: policy.desk_address."),
         "base_url": Setting(str, "https://graph.microsoft.com/v1.0", "Microsoft Graph's base URL."),
-        "timeout": Setting((int, float), 30.0, "HTTP timeout in seconds (connect, and the wait for an answer)."),
+        "timeout": Setting((int, float), 30.0, "HTTP timeout in seconds (connect, and the wait for an answer).", above=0),
     },
     "maildir": {
         "path": Setting(str, "var/maildir", "The embedded default mailbox (a Maildir, created if missing)."),
@@ -95,12 +146,20 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "path": Setting(str, "var/resetdesk.db", "The SQLite database: messages, decisions, outbox, audit trail."),
     },
     "limits": {
-        "replies_per_sender": Setting(int, 5, "At most this many automatic replies to one sender per window."),
-        "sender_window_minutes": Setting(int, 60, "The window for replies_per_sender."),
-        "replies_total": Setting(int, 30, "At most this many automatic replies in all per total window."),
-        "total_window_minutes": Setting(int, 10, "The window for replies_total."),
-        "same_guidance_window_minutes": Setting(int, 1440, "The same guidance is not sent twice to one sender within this window."),
-        "max_message_bytes": Setting(int, 25 * 1024 * 1024, "Larger messages are parked for a human unread."),
+        "replies_per_sender": Setting(int, 5, "At most this many automatic replies to one sender per window; more are held for a person.", minimum=1),
+        "replies_per_requester": Setting(int, 30, "The same for addresses on policy.requesters, who send one request per account (the same-guidance rule does not apply to them).", minimum=1),
+        "sender_window_minutes": Setting(int, 60, "The window for replies_per_sender and replies_per_requester (0: no per-sender limit).", minimum=0, maximum=_YEAR_MINUTES),
+        "replies_per_thread": Setting(int, 3, "At most this many of our replies in one thread (counted from the mail's In-Reply-To and References); more are held for a person.", minimum=1),
+        "replies_total": Setting(int, 300, "A fuse against loops: at most this many automatic mails in all per total window; more wait in the outbox until the window allows, then go by themselves.", minimum=1),
+        "total_window_minutes": Setting(int, 10, "The window for replies_total (0: no fuse).", minimum=0, maximum=_YEAR_MINUTES),
+        "same_guidance_window_minutes": Setting(int, 1440, "The same guidance is not sent twice to one sender within this window (0: no such rule).", minimum=0, maximum=_YEAR_MINUTES),
+        "max_message_bytes": Setting(int, 25 * 1024 * 1024, "Larger messages are parked for a human unread.", minimum=1),
+    },
+    "spam": {
+        "verdicts": _list("Spam verdicts the receiving server writes in a header it strips from inbound mail: "
+                          "'Header >= number', 'Header = value' or 'Header contains text'. Such mail is ignored, "
+                          "with the verdict recorded, and never forwarded.",
+                          ("X-MS-Exchange-Organization-SCL >= 5",), _check_verdicts),
     },
     "escalation": {
         "address": Setting(str, "", "Human address that support/out_of_scope mail is forwarded to; empty: only parked."),
@@ -171,6 +230,11 @@ class Config:
             raise ConfigError(f"{table}.{key}: environment variable {variable or '(unset)'} is empty or missing")
         return value
 
+    def desk_address(self) -> str:
+        """Who the desk's own mail is from: smtp.from_address, else policy.desk_address."""
+        return (self.tables["smtp"]["from_address"] or self.tables["policy"]["desk_address"]
+                or FALLBACK_ADDRESS).strip()
+
     def resolve_path(self, value: str) -> Path:
         """Relative paths in a config file are relative to that file."""
         path = Path(value).expanduser()
@@ -199,7 +263,23 @@ def _check(table: str, key: str, setting: Setting, value: Any) -> Any:
         value = tuple(value)
     if setting.choices and value not in setting.choices:
         raise ConfigError(f"{where}: {value!r} is not one of {', '.join(setting.choices)}")
+    if isinstance(value, float) and not math.isfinite(value):   # TOML has inf and nan
+        raise ConfigError(f"{where}: {value} is not a finite number")
+    if setting.minimum is not None and value < setting.minimum:
+        raise ConfigError(f"{where}: {value} is below the minimum {_number(setting.minimum)}")
+    if setting.maximum is not None and value > setting.maximum:
+        raise ConfigError(f"{where}: {value} is above the maximum {_number(setting.maximum)}")
+    if setting.above is not None and value <= setting.above:
+        raise ConfigError(f"{where}: {value} must be more than {_number(setting.above)}")
+    if setting.check is not None:
+        problem = setting.check(value)
+        if problem:
+            raise ConfigError(f"{where}: {problem}")
     return value
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
@@ -217,6 +297,9 @@ def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
                 raise ConfigError(f"{table}.{key}: unknown key")
         values = {key: _check(table, key, s, given[key]) if key in given else s.default
                   for key, s in settings.items()}
+        for key, s in settings.items():
+            if s.not_below is not None and values[key] < values[s.not_below]:
+                raise ConfigError(f"{table}.{key}: {values[key]} is below {table}.{s.not_below} ({values[s.not_below]})")
         tables[table] = Section(values)
     _normalise_addresses(tables)
     return Config(tables, source)
@@ -241,6 +324,10 @@ def load(path: str | os.PathLike | None = None) -> Config:
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
+    except UnicodeDecodeError as error:   # tomllib decodes UTF-8 and lets this one through
+        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start}: {error.reason})") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
     return from_dict(data, path.resolve())

@@ -120,7 +120,7 @@ class Decider:
 
         known = self.store.message(mail.key)
         if known is not None:
-            return self._known(known)
+            return self.known(known)
         try:
             return self._decide(raw, mail)
         except StoreError:
@@ -188,6 +188,8 @@ class Decider:
                 results.append(self._queue("escalation", escalation, escalation_verdict, None, outcome, audit))
             if decision.action == "approval_requested":
                 results.extend(self._approval_requested(mail, decision))
+            if decision.facts.get("spam_verdict"):   # the receiving server's verdict, in the trail and the log
+                results.append(f"spam verdict {decision.facts.get('evidence', {}).get('spam_verdict', '')}")
             outcome.result = ", ".join(results) or "no mail"
             self.store.audit("decided", action=decision.action, role=outcome.role, result=outcome.result,
                              previous_scenario=decision.previous_scenario,
@@ -199,14 +201,17 @@ class Decider:
         """One outbox row (queued, or held by the limits) and its audit event, inside the deciding transaction."""
         recipient, message_id, raw = mail
         status = OutboxStatus.HELD if verdict.outcome == limits.HELD else OutboxStatus.QUEUED
-        envelope_from = "" if self.config.smtp.null_sender else compose.desk_address(self.config)
+        envelope_from = "" if self.config.smtp.null_sender else self.config.desk_address()
         row = self.store.queue(message_key=outcome.key, kind=kind, recipient=recipient,
                                envelope_from=envelope_from, message_id=message_id, raw=raw,
-                               template=guidance, status=status, last_error=verdict.reason or None)
-        self.store.audit(f"{kind}_{status}", outbox_id=row, to=recipient, message_id=message_id,
+                               template=guidance, status=status, last_error=verdict.reason or None,
+                               due_at=verdict.due_at)
+        # A deferred row is queued with a later due time: over the desk-wide fuse, it waits its turn.
+        state = "deferred" if verdict.outcome == limits.DEFERRED else status
+        self.store.audit(f"{kind}_{state}", outbox_id=row, to=recipient, message_id=message_id,
                          reason=verdict.reason or None, template=guidance, **audit)
         outcome.detail[f"{kind}_outbox_id"] = row
-        return f"{kind} {status}"
+        return f"{kind} {state}"
 
     def _approval_requested(self, mail: InboundMail, decision: Decision) -> list[str]:
         """Where the approval flow hooks in, inside the deciding transaction.
@@ -222,7 +227,7 @@ class Decider:
     def _park_or_known(self, raw: RawMessage, key: str, mail: InboundMail | None, error: str) -> Outcome:
         known = self.store.message(key)
         if known is not None:
-            return self._known(known)
+            return self.known(known)
         return self._park(raw, key, mail, error)
 
     def _park(self, raw: RawMessage, key: str, mail: InboundMail | None, error: str) -> Outcome:
@@ -241,6 +246,7 @@ class Decider:
         return Outcome(key, sender, role=NEEDS_HUMAN, result="parked", detail={"error": error})
 
     @staticmethod
-    def _known(known: dict[str, Any]) -> Outcome:
+    def known(known: dict[str, Any]) -> Outcome:
+        """The outcome of a message the store already has: only moved, to the folder recorded."""
         return Outcome(known["key"], known["sender"] or "", role=known["role"] or NEEDS_HUMAN,
                        result="already decided: moved")

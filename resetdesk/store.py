@@ -73,6 +73,7 @@ from typing import Any, Callable, Iterator
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from . import private
 from .errors import StoreError
 
 class MessageStatus(StrEnum):
@@ -188,6 +189,29 @@ class OutboxRow:
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
 
+def check_store_path(path: str | os.PathLike) -> None:
+    """Refuse a store path the desk could not create or write (StoreError), before anything opens it.
+
+    SQLite needs to write the folder too: the -wal and -shm files live next to
+    the database.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file")
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreError(f"{path}: cannot read and write it")
+    probe = path.parent
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise StoreError(f"{path}: {probe} is not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise StoreError(f"{path}: cannot write in {probe}")
+
+
 class Store:
     """The desk's database. One writer (the service) at a time; readers any time.
 
@@ -201,7 +225,10 @@ class Store:
         self._unflushed = False       # a NORMAL commit since the last fsync: see flush()
         try:
             if str(path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # Created 0600 before SQLite opens it: SQLite gives the -wal and
+                # -shm files the database file's own permissions.
+                private.make_dirs(self.path.parent)
+                private.touch(self.path)
             self.db = sqlite_utils.Database(str(path))
             # Readers (resetdesk audit, Datasette) and the service share the
             # file: wait for a lock rather than fail at once.
@@ -213,6 +240,8 @@ class Store:
             migrations.apply(self.db)
         except sqlite3.Error as error:
             raise StoreError(f"{path}: {error}") from error
+        except OSError as error:
+            raise StoreError(f"{path}: {error.strerror or error}") from error
 
     def close(self) -> None:
         self.db.close()
@@ -342,6 +371,13 @@ class Store:
             "error": error,
         })
 
+    def undone(self, mailbox: str) -> list[dict[str, Any]]:
+        """Messages of `mailbox` decided but not marked moved: a previous run stopped in between."""
+        cursor = self.db.execute("SELECT * FROM messages WHERE status = 'decided' AND mailbox = ? ORDER BY received",
+                                 [mailbox])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
     def mark_done(self, key: str) -> None:
         """A decided message was moved to its folder (NORMAL commit: see `mark_done_many`)."""
         self.mark_done_many([key])
@@ -408,15 +444,20 @@ class Store:
 
     def queue(self, *, message_key: str, kind: str, recipient: str, envelope_from: str,
               message_id: str, raw: bytes, template: str | None = None,
-              status: str = OutboxStatus.QUEUED, last_error: str | None = None) -> int:
+              status: str = OutboxStatus.QUEUED, last_error: str | None = None,
+              due_at: datetime | None = None) -> int:
+        """One outgoing row. A queued row is due at `due_at` (default: now), which is also
+        its place in the desk-wide window (`fuse_slot`)."""
         if kind not in OUTBOX_KINDS or status not in (OutboxStatus.QUEUED, OutboxStatus.HELD):
             raise StoreError(f"cannot queue a {kind!r} row as {status!r}")
+        now = self.clock()
         return self._insert("outbox", {
             "message_key": message_key, "kind": kind, "recipient": recipient,
             "envelope_from": envelope_from, "message_id": message_id, "raw": raw,
             "template": template, "status": status, "attempts": 0,
-            "last_error": last_error, "next_attempt_at": None,
-            "created": timestamp(self.clock()), "sent_at": None,
+            "last_error": last_error,
+            "next_attempt_at": timestamp(max(due_at or now, now)) if status == OutboxStatus.QUEUED else None,
+            "created": timestamp(now), "sent_at": None,
         })
 
     def outbox(self, row_id: int) -> OutboxRow:
@@ -451,9 +492,9 @@ class Store:
     def mark_sent(self, row_id: int) -> None:
         """The transport took the row. NORMAL commit: lost to a power cut, the row is
         found in `sending` and held in doubt, never sent twice (module docstring)."""
+        # next_attempt_at stays: it is the row's place in the desk-wide window (fuse_slot).
         with self.transaction(durable=False):
-            self._set(row_id, status=OutboxStatus.SENT, sent_at=timestamp(self.clock()),
-                      last_error=None, next_attempt_at=None)
+            self._set(row_id, status=OutboxStatus.SENT, sent_at=timestamp(self.clock()), last_error=None)
             self._audit_row(row_id, "delivery_sent")
 
     def retry_later(self, row_id: int, error: str, delay_seconds: float, *, count_attempt: bool = False) -> None:
@@ -472,7 +513,7 @@ class Store:
     def requeue(self, row_id: int, reason: str) -> None:
         """An interrupted handoff the transport confirms never happened: send it again."""
         with self.transaction():
-            self._set(row_id, status=OutboxStatus.QUEUED, last_error=reason, next_attempt_at=None)
+            self._set(row_id, status=OutboxStatus.QUEUED, last_error=reason, next_attempt_at=timestamp(self.clock()))
             self._audit_row(row_id, "delivery_requeued", reason=reason)
 
     def mark_failed(self, row_id: int, error: str) -> None:
@@ -491,7 +532,7 @@ class Store:
             row = self.outbox(row_id)
             if row.status != OutboxStatus.HELD:
                 raise StoreError(f"outbox row {row_id} is {row.status}, not held")
-            self._set(row_id, status=OutboxStatus.QUEUED, next_attempt_at=None)
+            self._set(row_id, status=OutboxStatus.QUEUED, next_attempt_at=timestamp(self.clock()))
             self._audit_row(row_id, "delivery_released")
 
     def in_flight(self) -> list[OutboxRow]:
@@ -527,6 +568,33 @@ class Store:
             params.append(cap)
         return self.db.execute(f"SELECT count(*) FROM (SELECT 1 FROM outbox WHERE {' AND '.join(where)}{limit})",
                                params).fetchone()[0]
+
+    def fuse_slot(self, minutes: float, cap: int) -> datetime | None:
+        """When the next outgoing row may go so that at most `cap` go in any `minutes`; None: now.
+
+        Each row sent or on its way has its place in time, `next_attempt_at`
+        (set when queued, moved by a retry, kept when sent). The next row may
+        go `minutes` after the cap-th latest of them; a row decided now may so
+        be due later, and waits in the queue until then.
+        """
+        now = self.clock()
+        row = self.db.execute(
+            "SELECT next_attempt_at FROM outbox WHERE status IN ('queued', 'sending', 'sent') "
+            "AND next_attempt_at > ? ORDER BY next_attempt_at DESC LIMIT 1 OFFSET ?",
+            [self._since(minutes), cap - 1]).fetchone()
+        if row is None:
+            return None
+        slot = datetime.fromisoformat(row[0]) + timedelta(minutes=minutes)
+        return slot if slot > now else None
+
+    def count_replies_among(self, message_ids: list[str]) -> int:
+        """How many of `message_ids` are our own replies, sent or on their way (a thread's depth)."""
+        ids = [m for m in dict.fromkeys(message_ids) if m]
+        if not ids:
+            return 0
+        return self.db.execute(
+            f"SELECT count(*) FROM outbox WHERE kind = 'reply' AND status IN ('queued', 'sending', 'sent') "
+            f"AND message_id IN ({', '.join('?' for _ in ids)})", ids).fetchone()[0]
 
     # -- audit --------------------------------------------------------------
 

@@ -33,19 +33,16 @@ from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from ..config import Config
 from ..errors import KnowledgeError, ResetdeskError
 from ..intake.message import InboundMail
 from ..rules.decision import Decision
+from ..rules.machine import LOOP_HEADER
 from . import templates
 from .render import Draft, reply_subject   # one "Re:" rule for drafts and headers
 
-LOOP_HEADER = "X-Resetdesk-Loop"
-FALLBACK_ADDRESS = "resetdesk@localhost"
 
 # C0 and C1 controls and the Unicode line/paragraph separators: any of them
 # may end a header line somewhere between here and the reader's screen.
@@ -73,19 +70,14 @@ def header_text(value: str | None, limit: int = 900) -> str:
     return text[:limit]
 
 
-def desk_address(config: Config) -> str:
-    """Who the desk's mail is from: smtp.from_address, else policy.desk_address."""
-    return (config.smtp.from_address or config.policy.desk_address or FALLBACK_ADDRESS).strip()
-
-
 def loop_marker(config: Config) -> str:
-    return (config.policy.desk_address or desk_address(config)).strip().lower()
+    return (config.policy.desk_address or config.desk_address()).strip().lower()
 
 
 def make_message_id(message_key: str, kind: str, config: Config) -> str:
     """Our Message-ID (without <>) for the outbox row (message_key, kind): the same on every retry."""
     digest = hashlib.sha256(f"{kind}\0{message_key}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    domain = desk_address(config).rpartition("@")[2] or "localhost"
+    domain = config.desk_address().rpartition("@")[2] or "localhost"
     return f"resetdesk.{kind}.{digest}@{domain}"
 
 
@@ -132,7 +124,7 @@ def _text_part(body: str, subtype: str) -> MIMEText:
 
 def _common_headers(message: Message, *, to: str, subject: str, message_id: str,
                     config: Config, auto_submitted: str, now: datetime | None) -> None:
-    message["From"] = _address(desk_address(config))
+    message["From"] = _address(config.desk_address())
     message["To"] = to
     message["Subject"] = _header(subject)
     message["Date"] = format_datetime(now or datetime.now(timezone.utc))

@@ -19,7 +19,9 @@ For Graph (`GraphTransport`) the irreversible step is the sendMail POST; a
 timeout or a dropped connection after it was sent is in doubt, like SMTP
 after the final dot.
 
-No password or token is ever logged or put in an exception message.
+No password or token is ever logged or put in an exception message: server
+text (which may echo a command, AUTH line and all) is scrubbed by
+resetdesk/redact.py before it goes into either.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ import logging
 import os
 import re
 import smtplib
-import socket
 import ssl
 import urllib.parse
 from pathlib import Path
@@ -38,6 +39,8 @@ from typing import Callable, Protocol
 
 from ..config import Config
 from ..errors import ConfigError, DeliveryError, PermanentDeliveryError, TokenError, TransientDeliveryError
+from ..private import make_dirs, open_file
+from ..redact import Redactor
 from ..store import OutboxRow
 
 log = logging.getLogger("resetdesk.transport")
@@ -66,9 +69,9 @@ class Transport(Protocol):
         """Release connections; the next send opens a new one."""
 
 
-def _refusal(stage: str, code: int, reply: bytes | str) -> DeliveryError:
+def _refusal(stage: str, code: int, reply: bytes | str, redactor: Redactor) -> DeliveryError:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-    message = f"{stage} refused: {code} {' '.join(text.split())}"
+    message = f"{stage} refused: {code} {' '.join(redactor.scrub(text).split())}"
     if 500 <= code < 600:
         return PermanentDeliveryError(message)
     return TransientDeliveryError(message)
@@ -90,6 +93,11 @@ class SmtpTransport:
         self.settings = config.smtp
         self.name = f"smtp://{self.settings.host}:{self.settings.port}"
         self._connection: smtplib.SMTP | None = None
+        self._redactor = Redactor(config)
+
+    def _said(self, error: BaseException) -> str:
+        """An smtplib error as text, scrubbed: its message may quote the server's reply."""
+        return self._redactor.scrub(f"{type(error).__name__}: {error}")
 
     # -- connection ---------------------------------------------------------
 
@@ -117,7 +125,7 @@ class SmtpTransport:
             # the queue waits for an operator instead of failing every row.
             raise TransportUnavailable(f"{self.name}: login as {s.username} refused: {error.smtp_code}") from None
         except (OSError, smtplib.SMTPException) as error:
-            raise TransportUnavailable(f"{self.name}: cannot connect: {type(error).__name__}: {error}") from None
+            raise TransportUnavailable(f"{self.name}: cannot connect: {self._said(error)}") from None
         return connection
 
     def _open(self) -> smtplib.SMTP:
@@ -148,10 +156,10 @@ class SmtpTransport:
             options.append("BODY=8BITMIME")
         code, reply = connection.mail(row.envelope_from, options)
         if code != 250:
-            raise _refusal("MAIL FROM", code, reply)
+            raise _refusal("MAIL FROM", code, reply, self._redactor)
         code, reply = connection.rcpt(row.recipient)
         if code not in (250, 251):
-            raise _refusal("RCPT TO", code, reply)
+            raise _refusal("RCPT TO", code, reply, self._redactor)
 
     def send(self, row: OutboxRow, handoff: Handoff) -> None:
         connection = self._open()
@@ -169,7 +177,7 @@ class SmtpTransport:
             raise
         except (OSError, smtplib.SMTPException) as error:
             self.close()
-            raise TransportUnavailable(f"{self.name}: {type(error).__name__}: {error}") from None
+            raise TransportUnavailable(f"{self.name}: {self._said(error)}") from None
 
         try:
             handoff()
@@ -185,7 +193,7 @@ class SmtpTransport:
             connection.putcmd("data")
             code, reply = connection.getreply()
             if code != 354:
-                raise _refusal("DATA", code, reply)
+                raise _refusal("DATA", code, reply, self._redactor)
             payload = _LEADING_DOT.sub(b"..", row.raw)
             if not payload.endswith(b"\r\n"):
                 payload += b"\r\n"
@@ -195,14 +203,16 @@ class SmtpTransport:
             raise
         except (OSError, smtplib.SMTPException) as error:
             self.close()
-            raise TransientDeliveryError(f"{self.name}: connection lost before the end of DATA: {error}") from None
+            raise TransientDeliveryError(f"{self.name}: connection lost before the end of DATA: "
+                                         f"{self._redactor.scrub(str(error))}") from None
         try:
             code, reply = connection.getreply()
         except (OSError, smtplib.SMTPException) as error:
             self.close()
-            raise DeliveryInDoubt(f"{self.name}: no reply after the end of DATA: {error}") from None
+            raise DeliveryInDoubt(f"{self.name}: no reply after the end of DATA: "
+                                  f"{self._redactor.scrub(str(error))}") from None
         if code != 250:
-            raise _refusal("end of DATA", code, reply)
+            raise _refusal("end of DATA", code, reply, self._redactor)
 
     def _reset(self, connection: smtplib.SMTP) -> None:
         try:
@@ -223,7 +233,7 @@ class MaildirOutbox:
         self.path = Path(path)
         self.name = f"maildir:{self.path}"
         for sub in ("tmp", "new", "cur"):
-            (self.path / sub).mkdir(parents=True, exist_ok=True)
+            make_dirs(self.path / sub)      # 0700, files 0600: replies are for their reader only
 
     @staticmethod
     def filename(row: OutboxRow) -> str:
@@ -246,7 +256,7 @@ class MaildirOutbox:
         name = self.filename(row)
         temporary = self.path / "tmp" / name
         try:
-            with open(temporary, "wb") as handle:
+            with os.fdopen(open_file(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "wb") as handle:
                 handle.write(row.raw)
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -300,6 +310,7 @@ class GraphTransport:
         self.tokens = token_provider or TokenProvider(config)
         self.ca_file = str(config.resolve_path(config.oauth.ca_file)) if config.oauth.ca_file else ""
         self._session = None
+        self._redactor = Redactor(config)
 
     # -- connection ---------------------------------------------------------
 
@@ -329,7 +340,7 @@ class GraphTransport:
             # Before the handoff nothing has happened: the whole queue waits. After
             # it (a refresh after a 401) the row must leave `sending`: retry it.
             kind = TransientDeliveryError if handed else TransportUnavailable
-            raise kind(f"{self.name}: no access token: {error}") from None
+            raise kind(f"{self.name}: no access token: {self._redactor.scrub(str(error))}") from None
 
     # -- sending ------------------------------------------------------------
 
@@ -345,7 +356,7 @@ class GraphTransport:
             log.info("%s refused the access token; retrying once with a new one", self.name)
             token = self._token(handed=True)
             response = self._post(session, token, body)
-        self._check(response)
+        self._check(response, token)
 
     def _post(self, session, token: str, body: bytes):
         import requests
@@ -370,11 +381,11 @@ class GraphTransport:
             self.close()
             raise DeliveryInDoubt(f"{self.name}: {type(error).__name__} while sending") from None
 
-    def _check(self, response) -> None:
+    def _check(self, response, token: str) -> None:
         status = response.status_code
         if status in (200, 202):
             return
-        code, message = _graph_error(response)
+        code, message = _graph_error(response, lambda text: self._redactor.scrub(text, token))
         text = f"{self.name}: sendMail refused: {status} {code}{': ' + message if message else ''}"
         if status == 429 or status >= 500:
             error = TransientDeliveryError(text + _retry_after_text(response))
@@ -399,16 +410,16 @@ def _reason(error: Exception) -> str:
     return type(reason or error).__name__
 
 
-def _graph_error(response) -> tuple[str, str]:
-    """Graph's {"error": {"code", "message"}}; the message's first line, shortened."""
+def _graph_error(response, scrub: Callable[[str], str]) -> tuple[str, str]:
+    """Graph's {"error": {"code", "message"}}, scrubbed before the message is shortened."""
     try:
         error = response.json().get("error") or {}
     except ValueError:
         return "", ""
     if not isinstance(error, dict):
-        return str(error)[:80], ""
-    message = " ".join(str(error.get("message") or "").split())[:200]
-    return str(error.get("code") or ""), message
+        return scrub(str(error))[:80], ""
+    message = " ".join(scrub(str(error.get("message") or "")).split())[:200]
+    return scrub(str(error.get("code") or ""))[:80], message
 
 
 def _retry_after(response) -> float | None:

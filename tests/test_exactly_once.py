@@ -120,7 +120,79 @@ def test_maildir_killed_after_a_batch_decision_answers_each_once(tmp_path):
     assert len(outbox_messages(tmp_path / "var" / "outbox")) == count
 
 
+def test_maildir_killed_between_move_and_done_mark_is_settled_at_start(tmp_path):
+    """Moved to its folder, still `decided` in the store: the next start marks it done, deciding nothing."""
+    config_path = write_config(tmp_path)
+    inbox = tmp_path / "var" / "maildir"
+    drop(inbox, make_mail(message_id="<mv1@contoso.no>"))
+    killed = run_desk(config_path, crash_at="after_move")
+    assert killed.returncode == KILLED
+    assert list((inbox / "new").iterdir()) == []                         # moved ...
+    assert len(list((inbox / ".resetdesk.answered" / "cur").iterdir())) == 1
+    store = store_of(tmp_path)
+    assert store.message("mid:mv1@contoso.no")["status"] == "decided"     # ... but not marked
+    assert [r.status for r in store.outbox_rows()] == ["queued"]
+    store.close()
+
+    again = run_desk(config_path)
+    assert again.returncode == 0, again.stderr
+    assert "already decided" in again.stderr
+    store = store_of(tmp_path)
+    assert store.message("mid:mv1@contoso.no")["status"] == "done"
+    assert store.db["decisions"].count == 1
+    assert [r.status for r in store.outbox_rows()] == ["sent"]
+    assert [e for e in events(tmp_path) if e == "decided"] == ["decided"]
+    store.close()
+    assert len(list((inbox / ".resetdesk.answered" / "cur").iterdir())) == 1
+    assert len(outbox_messages(tmp_path / "var" / "outbox")) == 1
+
+
+def test_a_decided_message_still_in_the_inbox_is_moved_at_start(tmp_path):
+    """Killed before the move (after the decision's commit): the start moves it without deciding again."""
+    config = config_module.load(write_config(tmp_path))
+    classifier = RecordingClassifier()
+    desk = Desk(config, classifier=classifier)
+    drop(desk.source.root, make_mail(message_id="<mv2@contoso.no>"))
+    [raw] = list(desk.source.fetch_new())
+    with desk.store.transaction():
+        desk.decider.decide(raw)                # decided and committed; never moved
+    desk.close()
+
+    again = Desk(config, classifier=classifier)
+    again.recover()
+    assert again.store.message("mid:mv2@contoso.no")["status"] == "done"
+    assert len(list((again.source.folders["answered"] / "cur").iterdir())) == 1
+    assert list(again.source.fetch_new()) == []
+    assert len(classifier.calls) == 1
+    again.close()
+
+
 # ------------------------------------------------------------ Dovecot + SMTP
+
+
+@pytest.mark.servers
+def test_imap_killed_between_move_and_done_mark_is_settled_at_start(tmp_path, desk_config, dovecot, smtp):
+    config_path = config_from_servers(tmp_path, desk_config, dovecot, smtp)
+    for n in range(3):
+        dovecot.append(make_mail(sender=f"mv{n}@contoso.no", message_id=f"<imv{n}@contoso.no>"))
+    assert run_desk(config_path, crash_at="after_move").returncode == KILLED
+    assert dovecot.folder_uids("INBOX") == []
+    assert len(dovecot.folder_uids("resetdesk.answered")) == 3
+    store = store_of(tmp_path)
+    assert {m["status"] for m in store.db["messages"].rows} == {"decided"}
+    store.close()
+
+    again = run_desk(config_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("already decided") == 3
+    store = store_of(tmp_path)
+    assert {m["status"] for m in store.db["messages"].rows} == {"done"}
+    assert store.db["decisions"].count == 3
+    store.close()
+    assert sorted(m.rcpt_tos[0] for m in smtp.wait_for(3)) == [f"mv{n}@contoso.no" for n in range(3)]
+    assert len(dovecot.folder_uids("resetdesk.answered")) == 3
+    assert run_desk(config_path).returncode == 0
+    assert len(smtp.messages) == 3
 
 
 @pytest.mark.servers

@@ -10,7 +10,6 @@ import email
 import email.policy
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,14 +17,12 @@ import time
 import tomllib
 from pathlib import Path
 
-import pytest
 
 from resetdesk import config as config_module
 from resetdesk.config import SCHEMA
 from resetdesk.intake.maildir import MaildirSource
 from resetdesk.rules.decision import Decision, FiredRule
 from resetdesk.service import Desk
-from resetdesk.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((REPO / "data" / "samples").glob("*.eml"))
