@@ -16,12 +16,13 @@ import hashlib
 import logging
 import quopri
 import re
-from email.utils import parseaddr, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
 import mailparser
 from mailparser.exceptions import MailParserError
 
 from ..errors import MailParseError
+from .address import AddressError, parse_mailbox, parse_path
 from .html import html_to_text
 from .message import InboundMail
 
@@ -42,15 +43,25 @@ class _BodyParser(mailparser.MailParser):
     def _make_mail(self, complete=True):
         return {}
 
-_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# Unicode format characters (category Cf): bidi overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069), marks (U+200E/F, U+061C), zero-width and
+# invisible characters. They reorder or hide what a person reads in a subject
+# or a name; tests/test_parse.py checks this list against unicodedata.
+FORMAT_CONTROLS = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+                   "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+                   "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+                   "\U000e0020-\U000e007f")
+_UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f\x7f{FORMAT_CONTROLS}]")
 _FOLD = re.compile(r"\r?\n[ \t]*")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 _SURROGATES = re.compile("[\udc80-\udcff]")
-_READ_HERE = {"from", "subject", "return-path", "message-id", "date", "reply-to", "in-reply-to", "references"}
+_READ_HERE = {"subject", "message-id", "date", "in-reply-to", "references"}
+# A blank line under the stdlib's rule that CRLF, CR and LF each end a line.
+_HEADER_END = re.compile(rb"\r\n(?=[\r\n])|\r(?=\r)|\n(?=[\r\n])")
 
 
 def clean_header_text(value: str) -> str:
-    """Unfold, and drop CR, LF, NUL and other controls (they must never reach a header we write)."""
+    """Unfold, and drop CR, LF, NUL, other controls and format characters (never in a header we write)."""
     return _UNSAFE.sub("", _FOLD.sub(" ", value)).strip()
 
 
@@ -69,11 +80,15 @@ def _decode_raw(value) -> str:
 
 def decode_header_value(value) -> str:
     """RFC 2047 words decoded; broken or unknown charsets degrade, never raise."""
-    text = _decode_raw(value)
-    if "=?" in text:
-        # Whitespace between two encoded words is not part of the text (RFC 2047 6.2).
-        text = _ENCODED_WORD.sub(_decode_word, _BETWEEN_WORDS.sub("?==?", text))
-    return clean_header_text(text)
+    return clean_header_text(decode_words(_decode_raw(value)))
+
+
+def decode_words(text: str) -> str:
+    """The RFC 2047 encoded words in text decoded, and nothing else done (no cleaning)."""
+    if "=?" not in text:
+        return text
+    # Whitespace between two encoded words is not part of the text (RFC 2047 6.2).
+    return _ENCODED_WORD.sub(_decode_word, _BETWEEN_WORDS.sub("?==?", text))
 
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
@@ -98,18 +113,57 @@ def _message_ids(value: str) -> list[str]:
     return _MESSAGE_ID.findall(value)
 
 
-_SIMPLE_ADDRESS = re.compile(
-    r'\s*(?:"?(?P<name>[^"<>,;:@\\]*?)"?\s*<(?P<angle>[^<>\s"@,;:\\()]+@[^<>\s"@,;:\\()]+)>|(?P<bare>[^<>\s"@,;:\\()]+@[^<>\s"@,;:\\()]+))\s*')
+def bare_line_break(data: bytes) -> bool:
+    """Whether the header block holds a CR or LF that is not part of its line ends.
+
+    The stdlib parser ends a line at a bare CR or LF; the receiving server
+    (which checked DMARC) saw one header line there. Whatever follows it, a
+    second From for one, is a header that server never saw.
+    """
+    end = _HEADER_END.search(data)
+    head = data[:end.start()] if end else data
+    crlf = head.count(b"\r\n")
+    return head.count(b"\r") > crlf or (crlf > 0 and head.count(b"\n") > crlf)
 
 
-def parse_address(value: str) -> tuple[str, str]:
-    """(display name, address); the plain forms by regex, anything else by the stdlib (~40 us a call)."""
-    simple = _SIMPLE_ADDRESS.fullmatch(value)
-    if simple:
-        if simple.group("bare"):
-            return "", simple.group("bare")
-        return simple.group("name").strip(), simple.group("angle")
-    return parseaddr(value)
+def _identity(data: bytes, raw_headers: list[tuple[str, str]]) -> tuple[str, str, str]:
+    """(address, display name, why there is no strict identity): one From, one mailbox, no smuggled lines."""
+    values = [value for name, value in raw_headers if name == "from"]
+    shown = clean_header_text(_decode_raw(values[0]))[:200] if values else ""
+    if bare_line_break(data):
+        return "", "", "a header line holds a bare CR or LF: a header the receiving server did not see"
+    if len(values) != 1:
+        return "", "", f"{len(values)} From header fields"
+    try:
+        address, name = parse_mailbox(_decode_raw(values[0]))
+    except AddressError as error:
+        return "", "", f"{error} (From: {shown})"
+    return address, clean_header_text(name), ""
+
+
+def _return_path(raw_headers: list[tuple[str, str]]) -> tuple[str | None, str]:
+    """(the topmost Return-Path: None without one, '' for <>; why it cannot be used, or '')."""
+    values = [value for name, value in raw_headers if name == "return-path"]
+    if not values:
+        return None, ""
+    try:
+        path = parse_path(_decode_raw(values[0]))
+    except AddressError as error:
+        return None, f"Return-Path: {error} ({clean_header_text(_decode_raw(values[0]))[:200]})"
+    if len(values) > 1:
+        return path, f"{len(values)} Return-Path header fields"
+    return path, ""
+
+
+def _reply_to(raw_headers: list[tuple[str, str]]) -> str:
+    """Recorded, never answered: the first Reply-To mailbox when it is one strict mailbox."""
+    for name, value in raw_headers:
+        if name == "reply-to":
+            try:
+                return parse_mailbox(_decode_raw(value))[0]
+            except AddressError:
+                return ""
+    return ""
 
 
 def normalise_message_id(value: str) -> str:
@@ -156,15 +210,10 @@ def parse_message(data: bytes) -> InboundMail:
         if name in _READ_HERE and name not in first:
             first[name] = decode_header_value(value)
 
-    from_name, from_addr = parse_address(first.get("from", ""))
-    from_addr = from_addr.lower() if "@" in from_addr else ""
-    if not from_addr and "from" not in first:
+    if not any(name == "from" for name, _ in raw_headers):
         raise MailParseError("no From header: cannot tell who to answer")
-
-    return_path = None
-    if "return-path" in first:
-        _, return_path = parse_address(first["return-path"])
-        return_path = return_path.lower()
+    from_addr, from_name, identity_error = _identity(data, raw_headers)
+    return_path, return_path_error = _return_path(raw_headers)
 
     message_id = normalise_message_id(first.get("message-id", ""))
     date = None
@@ -191,12 +240,14 @@ def parse_message(data: bytes) -> InboundMail:
         key=stable_key(message_id, data),
         message_id=message_id,
         from_addr=from_addr,
-        from_name=clean_header_text(from_name),
+        from_name=from_name,
+        identity_error=identity_error,
         subject=first.get("subject", ""),
         text=text,
         raw_headers=raw_headers,
-        reply_to=(parse_address(first.get("reply-to", ""))[1] or "").lower(),
+        reply_to=_reply_to(raw_headers),
         return_path=return_path,
+        return_path_error=return_path_error,
         date=date,
         in_reply_to=normalise_message_id(first.get("in-reply-to", "")),
         references=_message_ids(first.get("references", "")),
