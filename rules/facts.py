@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Config
+from ..intake.address import AddressError, canonical_domain, normalise_address
 from ..intake.message import InboundMail
+from ..intake.parse import clean_header_text
+from . import authresults
 from .lexicon import Lexicon, fold
 from .text import new_text_parts
 
 LOOP_HEADER = "x-resetdesk-loop"
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_COMMENT = re.compile(r"\([^()]*\)")
-_METHOD = re.compile(r"([a-z0-9_-]+)\s*=\s*([a-z0-9_-]+)((?:\s+[a-z0-9_.-]+\s*=\s*[^\s;]+)*)", re.IGNORECASE)
-_PROPERTY = re.compile(r"([a-z0-9_.-]+)\s*=\s*([^\s;]+)", re.IGNORECASE)
 _PRECEDENCE = {"bulk", "list", "junk", "auto_reply"}
 _NORWEGIAN_LETTERS = re.compile("[æøåÆØÅ]")
 # Facts that show the body speaks on the topic; when none holds, the subject is read too.
@@ -38,12 +38,13 @@ class Facts:
     evidence: dict[str, str] = field(default_factory=dict)
     machine_signals: list[str] = field(default_factory=list)
     verification: str = ""
+    identity_error: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.flags)
         data.update(language=self.language, sender=self.sender, targets=self.targets,
                     evidence=self.evidence, machine_signals=self.machine_signals,
-                    verification=self.verification)
+                    verification=self.verification, identity_error=self.identity_error)
         return data
 
 
@@ -51,27 +52,53 @@ def verify_sender(mail: InboundMail, trusted: tuple[str, ...]) -> tuple[bool, st
     """RFC 8601: only the topmost Authentication-Results from a trusted authserv-id counts.
 
     Headers below it may be forged by the sender, and headers of other
-    authserv-ids say nothing about us. Returns (verified, why).
+    authserv-ids say nothing about us. That header is read raw (never RFC
+    2047-decoded) with RFC 8601's grammar; every dmarc result in it must be
+    `pass` with a header.from equal to the From domain (IDNA and case
+    normalised). A sender identity that is ambiguous is never verified.
+    Returns (verified, why).
     """
+    if mail.identity_error:
+        return False, f"sender identity ambiguous: {mail.identity_error}"
     if not mail.from_addr or "@" not in mail.from_addr:
         return False, "no From address"
     domain = mail.from_addr.rsplit("@", 1)[1]
-    for value in mail.header_all("authentication-results"):
-        value = _COMMENT.sub(" ", value)
-        authserv, _, results = value.partition(";")
-        authserv_id = authserv.strip().split()[0].lower() if authserv.strip() else ""
-        if "=" in authserv_id or authserv_id not in trusted:
+    trusted_ids = {t.strip().lower().rstrip(".") for t in trusted}
+    for name, value in mail.raw_headers:
+        if name != "authentication-results":
             continue
-        for method, result, properties in _METHOD.findall(results):
-            if method.lower() != "dmarc":
-                continue
-            props = {k.lower(): v.strip().lower() for k, v in _PROPERTY.findall(properties)}
-            header_from = props.get("header.from", "")
-            if result.lower() == "pass" and header_from == domain:
-                return True, f"{authserv_id}: dmarc=pass header.from={header_from}"
-            return False, f"{authserv_id}: dmarc={result.lower()} header.from={header_from or '?'} (From domain {domain})"
-        return False, f"{authserv_id}: no dmarc result"
+        authserv = authresults.authserv_id(value)
+        if authserv not in trusted_ids:
+            continue
+        try:
+            header = authresults.parse(value)
+        except authresults.AuthResultsError as error:
+            return False, f"{authserv}: unparseable Authentication-Results ({_shown(str(error), 200)})"
+        dmarc = [result for result in header.results if result.method == "dmarc"]
+        if not dmarc:
+            return False, f"{authserv}: no dmarc result"
+        for result in dmarc:
+            header_from = _header_from(result)
+            if result.result != "pass" or header_from != domain:
+                shown = _shown(getattr(result, "header_from", None) or "?", 100)
+                return False, (f"{authserv}: dmarc={_shown(result.result, 40)} header.from={shown} "
+                               f"(From domain {domain})")
+        return True, f"{authserv}: dmarc=pass header.from={domain}"
     return False, "no Authentication-Results header from a trusted authserv-id"
+
+
+def _shown(text: str, limit: int) -> str:
+    """Header text the sender may have written, safe to record."""
+    return clean_header_text(text)[:limit]
+
+
+def _header_from(result) -> str:
+    """A dmarc result's header.from as a canonical domain, '' when it has none or it is not a host name."""
+    value = getattr(result, "header_from", None) or ""
+    try:
+        return canonical_domain(value) if value and "@" not in value else ""
+    except AddressError:
+        return ""
 
 
 class FactExtractor:
@@ -80,6 +107,9 @@ class FactExtractor:
     def __init__(self, config: Config, lexicon: Lexicon):
         self.policy = config.policy
         self.lexicon = lexicon
+        # Compared in the form the parser gives From: Kari.Nordmann@BLÅBÆR.no is kari.nordmann@xn--blbr-roah.no.
+        self.requesters = frozenset(normalise_address(a) for a in config.policy.requesters)
+        self.desk = normalise_address(config.policy.desk_address) if config.policy.desk_address else ""
 
     def machine_signals(self, mail: InboundMail) -> tuple[list[str], list[str]]:
         """RFC 3834 and the habits of real auto-responders, list servers and MTAs.
@@ -111,7 +141,7 @@ class FactExtractor:
                 break
         if mail.header(LOOP_HEADER):
             strong.append("our loop marker")
-        if self.policy.desk_address and mail.from_addr == self.policy.desk_address:
+        if self.desk and mail.from_addr == self.desk:
             strong.append("sent by the desk itself")
         local = mail.from_addr.split("@", 1)[0]
         if mail.from_addr and self.lexicon.robot_localpart and self.lexicon.robot_localpart.fullmatch(fold(local)):
@@ -184,7 +214,8 @@ class FactExtractor:
             "not_help_request": found.get("not_help_request", False),
             "sspr_failed": found.get("sspr_failed", False),
             "followup_failed": followup and (found.get("guidance_failed", False) or found.get("sspr_failed", False)),
-            "requester_listed": mail.from_addr in self.policy.requesters,
+            # An ambiguous identity is nobody's: from_addr is '' then, and this says so twice.
+            "requester_listed": not mail.identity_error and mail.from_addr in self.requesters,
             "sender_verified": verified,
         }
         # The writer's own words set the language; a forwarded plea only when they wrote almost nothing.
@@ -195,4 +226,5 @@ class FactExtractor:
         else:
             language = self.language(mail.subject + "\n" + body)
         return Facts(flags=flags, language=language, sender=mail.from_addr, targets=named,
-                     evidence=evidence, machine_signals=signals, verification=why)
+                     evidence=evidence, machine_signals=signals, verification=why,
+                     identity_error=mail.identity_error)
