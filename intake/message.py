@@ -62,6 +62,18 @@ class InboundMail:
     defects: list[str] = field(default_factory=list)
     size: int = 0
 
+    def identity_problem(self, reply_address: str = "from") -> str:
+        """Why the desk cannot be sure who wrote this or where an answer would go; '' when it can.
+
+        `reply_address` is policy.reply_address: with "return_path", an
+        unusable Return-Path is as much a problem as an ambiguous From.
+        """
+        if self.identity_error:
+            return self.identity_error
+        if reply_address == "return_path" and self.return_path_error:
+            return self.return_path_error
+        return ""
+
     @property
     def headers(self) -> list[tuple[str, str]]:
         """Every top-level header field in order, (lower-cased name, decoded value)."""

@@ -127,11 +127,7 @@ def ascii_address(addr: str) -> str:
 
 def identity_problem(mail: InboundMail, config: Config) -> str:
     """Why the desk cannot be sure whom it would answer, or '' (the mail then goes to a person)."""
-    if mail.identity_error:
-        return mail.identity_error
-    if config.policy.reply_address == "return_path" and mail.return_path_error:
-        return mail.return_path_error
-    return ""
+    return mail.identity_problem(config.policy.reply_address)
 
 
 def reply_recipient(mail: InboundMail, config: Config) -> str:

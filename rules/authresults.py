@@ -4,14 +4,23 @@
 strings and ``ptype.property=value`` as the RFC says, so a ``dmarc=pass``
 inside a comment or a quoted ``smtp.mailfrom`` is text, not a result.
 
-Two things are changed for speed, not for meaning, in a subclass: the
-pinned 1.2.0 consumes its input with ``re.sub`` on the remaining text
-(a copy per token: quadratic, 0.27 s for an 80 KB header) and recompiles
-its patterns through ``re``'s cache on every token. Here the same patterns
-match at a position, and CFWS is not looked for where the next character
-cannot start it: about 45 us instead of 300 us for a 190-character header
-(bench/bench_authres.py). tests/test_authresults.py checks that the
-results equal stock authres's on every header the tests use.
+It is used strictly, in a subclass of its header parser:
+
+- strict mode: stock authres skips a property it cannot parse and goes on
+  (an unclosed comment swallows the rest of the header, the real dmarc
+  result included); here any syntax error makes the header unparseable,
+  and an unparseable trusted header verifies nobody;
+- except for one habit of real MTAs that RFC 8601's grammar lacks: a
+  property without a ptype, ``action=none`` (Exchange Online, OpenDMARC),
+  is read as a property of type "action" (stock authres skips it too);
+- for speed, not meaning: the pinned 1.2.0 consumes its input with
+  ``re.sub`` on the remaining text (a copy per token: quadratic, 0.27 s for
+  an 80 KB header) and goes through ``re``'s cache on every token. Here the
+  same patterns match at a position, and CFWS is not looked for where the
+  next character cannot start it (bench/bench_authres.py has the figures).
+
+tests/test_authresults.py checks the results against stock authres on
+every header the tests use.
 """
 
 from __future__ import annotations
@@ -34,8 +43,37 @@ class AuthResultsError(ValueError):
     """An Authentication-Results value that is not RFC 8601 (or too long to try)."""
 
 
+_KEYWORD = re.compile(r"[A-Za-z0-9!#$%&'*+?^_`{|}~-]+")   # authres's KTEXT: a ptype or property name
+
+
 class _Header(authres.core.AuthenticationResultsHeader):
-    """authres's header parser, matching at a position instead of re-slicing the text."""
+    """authres's header parser: strict, matching at a position instead of re-slicing the text."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.strict = True
+
+    def _parse_propspec(self):
+        start = self._pos
+        try:
+            return super()._parse_propspec()
+        except authres.core.SyntaxError:
+            # "keyword=value" (no ptype) or an unregistered ptype: a property of that type, never a result.
+            self._pos = start
+            ptype = self._parse_pattern(_KEYWORD)
+            if ptype is None:
+                raise
+            self._parse_rfc5322_cfws()
+            name = ""
+            if self._parse_pattern(r"\."):
+                name = self._parse_dot_key_atom() or ""
+            self._parse_rfc5322_cfws()
+            if not self._parse_pattern(r"="):
+                raise
+            value = self._parse_pvalue()
+            if value is None:
+                raise
+            return authres.core.AuthenticationResultProperty(ptype.group(), name, value)
 
     @property
     def _parse_text(self) -> str:
@@ -46,7 +84,7 @@ class _Header(authres.core.AuthenticationResultsHeader):
         self._text, self._pos = value, 0
 
     def _parse_pattern(self, pattern):
-        regexp = _PATTERNS.get(pattern)
+        regexp = pattern if isinstance(pattern, re.Pattern) else _PATTERNS.get(pattern)
         if regexp is None:
             # authres anchors each pattern with '^' itself; match() at a position is anchored.
             regexp = _PATTERNS[pattern] = re.compile(pattern.removeprefix("^"), re.IGNORECASE)
@@ -88,6 +126,5 @@ def parse(value: str) -> authres.core.AuthenticationResultsHeader:
         return _CONTEXT.parse_value(_FOLD.sub("", value))
     except authres.AuthResError as error:
         raise AuthResultsError(str(error)) from None
-    except (RecursionError, ValueError, AttributeError, TypeError, IndexError) as error:
-        # comments nested past the stack, an empty result: whatever it is, it is not a verdict
+    except (RecursionError, ValueError) as error:   # comments nested past the stack; an empty result
         raise AuthResultsError(f"{type(error).__name__}: {error}") from None

@@ -80,7 +80,7 @@ def verify_sender(mail: InboundMail, trusted: tuple[str, ...]) -> tuple[bool, st
         for result in dmarc:
             header_from = _header_from(result)
             if result.result != "pass" or header_from != domain:
-                shown = _shown(getattr(result, "header_from", None) or "?", 100)
+                shown = _shown(_property(result, "header", "from") or "?", 100)
                 return False, (f"{authserv}: dmarc={_shown(result.result, 40)} header.from={shown} "
                                f"(From domain {domain})")
         return True, f"{authserv}: dmarc=pass header.from={domain}"
@@ -92,9 +92,17 @@ def _shown(text: str, limit: int) -> str:
     return clean_header_text(text)[:limit]
 
 
+def _property(result, ptype: str, name: str) -> str:
+    """The first ptype.name=value of a result ('' without one): read from the list, whatever class authres chose."""
+    for prop in result.properties:
+        if prop.type == ptype and prop.name == name:
+            return prop.value or ""
+    return ""
+
+
 def _header_from(result) -> str:
     """A dmarc result's header.from as a canonical domain, '' when it has none or it is not a host name."""
-    value = getattr(result, "header_from", None) or ""
+    value = _property(result, "header", "from")
     try:
         return canonical_domain(value) if value and "@" not in value else ""
     except AddressError:
@@ -188,7 +196,11 @@ class FactExtractor:
         lure = found.get("phishing_lure", False)
         signals = strong + ([] if lure else weak)
 
-        verified, why = verify_sender(mail, self.policy.trusted_authserv_ids)
+        problem = mail.identity_problem(self.policy.reply_address)
+        if problem:    # nobody is verified or authorized whose identity or answer address is unsure
+            verified, why = False, f"sender identity ambiguous: {problem}"
+        else:
+            verified, why = verify_sender(mail, self.policy.trusted_authserv_ids)
         desk = self.policy.desk_address
         named = []
         for address in _ADDRESS.findall(body):
@@ -214,8 +226,7 @@ class FactExtractor:
             "not_help_request": found.get("not_help_request", False),
             "sspr_failed": found.get("sspr_failed", False),
             "followup_failed": followup and (found.get("guidance_failed", False) or found.get("sspr_failed", False)),
-            # An ambiguous identity is nobody's: from_addr is '' then, and this says so twice.
-            "requester_listed": not mail.identity_error and mail.from_addr in self.requesters,
+            "requester_listed": not problem and mail.from_addr in self.requesters,
             "sender_verified": verified,
         }
         # The writer's own words set the language; a forwarded plea only when they wrote almost nothing.
@@ -227,4 +238,4 @@ class FactExtractor:
             language = self.language(mail.subject + "\n" + body)
         return Facts(flags=flags, language=language, sender=mail.from_addr, targets=named,
                      evidence=evidence, machine_signals=signals, verification=why,
-                     identity_error=mail.identity_error)
+                     identity_error=problem)
