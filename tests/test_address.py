@@ -142,3 +142,10 @@ def test_subject_loses_bidi_controls():
     raw = "From: kari@contoso.no\r\nSubject: =?utf-8?q?Reset_=E2=80=AEdrowssap?=\r\n\r\nx\r\n".encode()
     assert parse_message(raw).subject == "Reset drowssap"
     assert parse.decode_header_value("a\u2067b") == "ab"
+
+
+@pytest.mark.parametrize("value", ["(" * 3000, "(" * 499 + ")" * 499, '"' * 998, "a" + "." * 3000, "(a)" * 332,
+                                   '(",<' * 249, "\\" * 998, "a:" * 499, "=?x?q?a?= " * 99, "x" * 2000 + " <"])
+def test_hostile_shapes_are_refused_not_raised(value):
+    with pytest.raises(AddressError):
+        parse_mailbox(value)

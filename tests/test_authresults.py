@@ -78,7 +78,8 @@ def test_strict_where_stock_authres_skips():
 @pytest.mark.parametrize("value, authserv", [
     ("mx.contoso.no; dmarc=pass", "mx.contoso.no"),
     ("  MX.Contoso.NO (gw); none", "mx.contoso.no"),
-    ("(gateway) mx.contoso.no; none", "mx.contoso.no"),           # a leading comment: parsed to find out
+    ("(gateway) mx.contoso.no; none", "mx.contoso.no"),
+    ("(a (nested) comment) mx.contoso.no; none", ""),              # MTAs write their authserv-id first
     ("spf=pass smtp.mailfrom=contoso.no; dmarc=pass", "spf=pass"),   # Exchange Online's: no authserv-id
     ("=?us-ascii?q?mx.contoso.no=3B_dmarc=3Dpass?=", "=?us-ascii?q?mx.contoso.no=3b_dmarc=3dpass?="),
     ("((unparseable", ""),
