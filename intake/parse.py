@@ -52,17 +52,18 @@ FORMAT_CONTROLS = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180
                    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
                    "\U000e0020-\U000e007f")
 _UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f\x7f{FORMAT_CONTROLS}]")
+_UNSAFE_ASCII = re.compile("[\x00-\x08\x0a-\x1f\x7f]")     # the same for ASCII text, twice as fast
 _FOLD = re.compile(r"\r?\n[ \t]*")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 _SURROGATES = re.compile("[\udc80-\udcff]")
 _READ_HERE = {"subject", "message-id", "date", "in-reply-to", "references"}
-# A blank line under the stdlib's rule that CRLF, CR and LF each end a line.
-_HEADER_END = re.compile(rb"\r\n(?=[\r\n])|\r(?=\r)|\n(?=[\r\n])")
+_ADDRESSES = {"from", "return-path", "reply-to"}    # parsed raw by intake/address.py, every field
 
 
 def clean_header_text(value: str) -> str:
     """Unfold, and drop CR, LF, NUL, other controls and format characters (never in a header we write)."""
-    return _UNSAFE.sub("", _FOLD.sub(" ", value)).strip()
+    unsafe = _UNSAFE_ASCII if value.isascii() else _UNSAFE
+    return unsafe.sub("", _FOLD.sub(" ", value)).strip()
 
 
 def _decode_raw(value) -> str:
@@ -120,16 +121,30 @@ def bare_line_break(data: bytes) -> bool:
     (which checked DMARC) saw one header line there. Whatever follows it, a
     second From for one, is a header that server never saw.
     """
-    end = _HEADER_END.search(data)
-    head = data[:end.start()] if end else data
+    head = data[:_header_end(data)]
     crlf = head.count(b"\r\n")
     return head.count(b"\r") > crlf or (crlf > 0 and head.count(b"\n") > crlf)
 
 
-def _identity(data: bytes, raw_headers: list[tuple[str, str]]) -> tuple[str, str, str]:
+def _header_end(data: bytes) -> int:
+    """Just past the blank line that ends the header block (CRLF, CR and LF each end a line, as the stdlib reads)."""
+    end = len(data)
+    first = data.find(b"\n")
+    # A blank line follows LF LF, LF CR (CRLF CRLF, or an empty line ended by CR) or CR CR.
+    markers = (b"\n\r", b"\n\n") if first > 0 and data[first - 1:first] == b"\r" else (b"\n\n", b"\n\r")
+    found = -1
+    for marker in markers + (b"\r\r",):
+        at = data.find(marker, 0, end)
+        if at >= 0:
+            found, end = at, at
+    if found < 0:
+        return len(data)
+    blank = found + 1
+    return blank + (2 if data[blank:blank + 2] == b"\r\n" else 1)
+
+
+def _identity(data: bytes, values: list[str]) -> tuple[str, str, str]:
     """(address, display name, why there is no strict identity): one From, one mailbox, no smuggled lines."""
-    values = [value for name, value in raw_headers if name == "from"]
-    shown = clean_header_text(_decode_raw(values[0]))[:200] if values else ""
     if bare_line_break(data):
         return "", "", "a header line holds a bare CR or LF: a header the receiving server did not see"
     if len(values) != 1:
@@ -137,13 +152,12 @@ def _identity(data: bytes, raw_headers: list[tuple[str, str]]) -> tuple[str, str
     try:
         address, name = parse_mailbox(_decode_raw(values[0]))
     except AddressError as error:
-        return "", "", f"{error} (From: {shown})"
+        return "", "", f"{error} (From: {clean_header_text(_decode_raw(values[0]))[:200]})"
     return address, clean_header_text(name), ""
 
 
-def _return_path(raw_headers: list[tuple[str, str]]) -> tuple[str | None, str]:
+def _return_path(values: list[str]) -> tuple[str | None, str]:
     """(the topmost Return-Path: None without one, '' for <>; why it cannot be used, or '')."""
-    values = [value for name, value in raw_headers if name == "return-path"]
     if not values:
         return None, ""
     try:
@@ -155,15 +169,12 @@ def _return_path(raw_headers: list[tuple[str, str]]) -> tuple[str | None, str]:
     return path, ""
 
 
-def _reply_to(raw_headers: list[tuple[str, str]]) -> str:
+def _reply_to(values: list[str]) -> str:
     """Recorded, never answered: the first Reply-To mailbox when it is one strict mailbox."""
-    for name, value in raw_headers:
-        if name == "reply-to":
-            try:
-                return parse_mailbox(_decode_raw(value))[0]
-            except AddressError:
-                return ""
-    return ""
+    try:
+        return parse_mailbox(_decode_raw(values[0]))[0] if values else ""
+    except AddressError:
+        return ""
 
 
 def normalise_message_id(value: str) -> str:
@@ -206,14 +217,17 @@ def parse_message(data: bytes) -> InboundMail:
     except Exception as error:  # the stdlib parser has odd corners; never let one stop the desk
         raise MailParseError(f"unparseable message: {type(error).__name__}: {error}") from None
     first = {}
+    addresses: dict[str, list[str]] = {"from": [], "return-path": [], "reply-to": []}
     for name, value in raw_headers:
         if name in _READ_HERE and name not in first:
             first[name] = decode_header_value(value)
+        elif name in _ADDRESSES:
+            addresses[name].append(value)
 
-    if not any(name == "from" for name, _ in raw_headers):
+    if not addresses["from"]:
         raise MailParseError("no From header: cannot tell who to answer")
-    from_addr, from_name, identity_error = _identity(data, raw_headers)
-    return_path, return_path_error = _return_path(raw_headers)
+    from_addr, from_name, identity_error = _identity(data, addresses["from"])
+    return_path, return_path_error = _return_path(addresses["return-path"])
 
     message_id = normalise_message_id(first.get("message-id", ""))
     date = None
@@ -245,7 +259,7 @@ def parse_message(data: bytes) -> InboundMail:
         subject=first.get("subject", ""),
         text=text,
         raw_headers=raw_headers,
-        reply_to=_reply_to(raw_headers),
+        reply_to=_reply_to(addresses["reply-to"]),
         return_path=return_path,
         return_path_error=return_path_error,
         date=date,

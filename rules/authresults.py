@@ -38,6 +38,7 @@ _PATTERNS: dict[str, re.Pattern] = {}
 _ATEXT = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~-"
 _AUTHSERV_ID = re.compile(rf"[ \t\r\n]*(?:\([^()\\]*\)[ \t\r\n]*)*([{_ATEXT}]+(?:\.[{_ATEXT}]+)*)")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+_FWS = re.compile(authres.core.RFC5322_FWS_PATTERN)
 
 
 class AuthResultsError(ValueError):
@@ -85,19 +86,31 @@ class _Header(authres.core.AuthenticationResultsHeader):
         self._text, self._pos = value, 0
 
     def _parse_pattern(self, pattern):
-        regexp = pattern if isinstance(pattern, re.Pattern) else _PATTERNS.get(pattern)
+        regexp = _PATTERNS.get(pattern)
         if regexp is None:
             # authres anchors each pattern with '^' itself; match() at a position is anchored.
-            regexp = _PATTERNS[pattern] = re.compile(pattern.removeprefix("^"), re.IGNORECASE)
+            regexp = _PATTERNS[pattern] = (pattern if isinstance(pattern, re.Pattern)
+                                           else re.compile(pattern.removeprefix("^"), re.IGNORECASE))
         match = regexp.match(self._text, self._pos)
         if match is not None:
             self._pos = match.end()
         return match
 
     def _parse_rfc5322_cfws(self):
-        if self._pos >= len(self._text) or self._text[self._pos] not in " \t\r\n(":
-            return None
-        return super()._parse_rfc5322_cfws()
+        # authres's loop (any run of FWS and comments), without a pattern call per step.
+        text, found = self._text, None
+        while self._pos < len(text):
+            char = text[self._pos]
+            if char == "(":
+                found = self._parse_rfc5322_comment()    # nested comments; an unclosed one raises
+            elif char in " \t\r\n":
+                match = _FWS.match(text, self._pos)
+                if match is None:
+                    break
+                self._pos, found = match.end(), True
+            else:
+                break
+        return found
 
 
 _CONTEXT = authres.FeatureContext(authres.dmarc)

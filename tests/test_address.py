@@ -149,3 +149,12 @@ def test_subject_loses_bidi_controls():
 def test_hostile_shapes_are_refused_not_raised(value):
     with pytest.raises(AddressError):
         parse_mailbox(value)
+
+
+@pytest.mark.parametrize("head", [
+    b"From: a@b.no\r\nX: a\r\rFrom: c@d.no\r\n\r\nbody",      # a CR-ended blank line the server never saw
+    b"From: a@b.no\nX: a\n\rFrom: c@d.no\n\nbody",
+    b"From: a@b.no\r\nSubject: x\r\n\nbody",                  # a CRLF block ended by a bare LF
+])
+def test_a_blank_line_made_of_a_bare_line_end_is_bare(head):
+    assert bare_line_break(head)
