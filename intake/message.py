@@ -31,8 +31,10 @@ class RawMessage:
 class InboundMail:
     """A parsed, normalised message: everything the rules may read.
 
-    Addresses are lower-cased bare addresses; header values are decoded text
-    with CR, LF and NUL removed. `headers` keeps the top-level header fields in
+    Addresses are strictly parsed, canonical bare addresses (intake/address.py);
+    header values are decoded text with CR, LF and NUL removed. When the
+    sender cannot be told for sure (no single strict From mailbox, a smuggled
+    header line), `from_addr` is '' and `identity_error` says why. `headers` keeps the top-level header fields in
     order (name lower-cased), because the topmost Authentication-Results counts.
     `text` is the whole readable body (text/plain, or text derived from HTML);
     which part of it is new is the rules' business. Header values are decoded
@@ -46,8 +48,10 @@ class InboundMail:
     subject: str
     text: str
     raw_headers: list[tuple[str, str]] = field(default_factory=list, repr=False)  # (lower-cased name, raw value)
-    reply_to: str = ""
+    identity_error: str = ""      # why there is no strict sender identity; '' when there is one
+    reply_to: str = ""            # recorded only: replies never go there
     return_path: str | None = None  # None: no header; "" : the null path <>
+    return_path_error: str = ""   # why the Return-Path cannot be answered (unparseable, several)
     date: datetime | None = None
     in_reply_to: str = ""
     references: list[str] = field(default_factory=list)
@@ -57,6 +61,18 @@ class InboundMail:
     attachments: list[str] = field(default_factory=list)   # content types of attached parts
     defects: list[str] = field(default_factory=list)
     size: int = 0
+
+    def identity_problem(self, reply_address: str = "from") -> str:
+        """Why the desk cannot be sure who wrote this or where an answer would go; '' when it can.
+
+        `reply_address` is policy.reply_address: with "return_path", an
+        unusable Return-Path is as much a problem as an ambiguous From.
+        """
+        if self.identity_error:
+            return self.identity_error
+        if reply_address == "return_path" and self.return_path_error:
+            return self.return_path_error
+        return ""
 
     @property
     def headers(self) -> list[tuple[str, str]]:

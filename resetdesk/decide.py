@@ -20,11 +20,11 @@ import email.policy
 import logging
 import re
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from typing import Any
 
 from .config import Config
 from .errors import MailParseError, ResetdeskError, StoreError
+from .intake.address import AddressError, parse_mailbox
 from .intake.message import InboundMail, RawMessage
 from .intake.parse import parse_message, stable_key
 from .responders import compose, limits
@@ -75,7 +75,10 @@ def _sniff_sender(data: bytes) -> tuple[str, str, str]:
     """(sender, subject, message-id) from headers we could not fully parse, for the audit trail."""
     try:
         headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(data[:65536])
-        sender = parseaddr(str(headers.get("From", "")))[1].lower()
+        try:
+            sender = parse_mailbox(str(headers.get("From", "")))[0]
+        except AddressError:      # what a lax parser would guess is not recorded as the sender
+            sender = ""
         subject = compose.header_text(str(headers.get("Subject", "")), 200)
         message_id = compose.header_text(str(headers.get("Message-ID", "")), 400).strip("<> ")
         return (sender if "@" in sender else ""), subject, message_id
@@ -138,6 +141,10 @@ class Decider:
             raise ResetdeskError(f"unknown action {decision.action!r}")
         if decision.previous_scenario is None:
             decision.previous_scenario = previous
+        # Machine mail is answered by nobody: only what would answer or authorize the sender waits.
+        problem = compose.identity_problem(mail, self.config) if decision.action != "ignore" else ""
+        if problem:
+            return self._park_decided(raw, mail, decision, f"sender identity ambiguous: {problem}")
         plan = PLANS[decision.action]
         draft: Draft | None = self.renderer.draft(decision, mail) if plan.reply else None
         if decision.action == "reply" and draft is None:
@@ -223,6 +230,22 @@ class Decider:
         self.store.audit("approval_pending", message_key=mail.key, sender=mail.from_addr,
                          scenario=decision.scenario, targets=list(decision.targets))
         return ["approval pending (needs_human)"]
+
+    def _park_decided(self, raw: RawMessage, mail: InboundMail, decision: Decision, error: str) -> Outcome:
+        """Park a message whose sender the desk cannot be sure of: nothing is sent, nobody authorized.
+
+        The decision is kept for the person who takes it over (what it asks,
+        the facts, why the identity is ambiguous); no reply, no forward.
+        """
+        with self.store.transaction():
+            self.store.add_message(mail.key, mailbox=raw.mailbox, uid=raw.uid, uidvalidity=raw.uidvalidity,
+                                   sender=mail.from_addr, subject=compose.header_text(mail.subject, 500),
+                                   size=len(raw.data), status=MessageStatus.PARKED, role=NEEDS_HUMAN, error=error)
+            self.store.add_decision(mail.key, decision.record(), None)
+            self.store.audit("parked", message_key=mail.key, sender=mail.from_addr, scenario=decision.scenario,
+                             error=error, action=decision.action, mailbox=raw.mailbox, uid=raw.uid)
+        return Outcome(mail.key, mail.from_addr, decision.scenario, decision.action, NEEDS_HUMAN, "parked",
+                       detail={"error": error})
 
     def _park_or_known(self, raw: RawMessage, key: str, mail: InboundMail | None, error: str) -> Outcome:
         known = self.store.message(key)

@@ -4,19 +4,23 @@ The renderer hands over a `Draft` (subject, text, html); everything about
 headers is decided here, by the rules an automatic responder lives by
 (RFC 3834):
 
-- the reply goes to the sender: the From address, or the Return-Path when
-  `policy.reply_address = "return_path"`; never Reply-To, which anyone can set
-  to a third party's address;
+- the reply goes to the sender: the strictly parsed From mailbox, or the
+  Return-Path when `policy.reply_address = "return_path"`; never Reply-To,
+  which anyone can set to a third party's address, and never an address in a
+  display name. When that address is ambiguous (intake/address.py), there is
+  no reply at all (`identity_problem`): a person decides;
 - it says what it is: `Auto-Submitted: auto-replied`, and
   `X-Auto-Response-Suppress: All` so Exchange's out-of-office does not answer;
 - it carries the desk's loop marker `X-Resetdesk-Loop: <desk address>`, so the
   desk treats anything carrying it as machine mail;
-- it threads: `In-Reply-To` and `References`, and `Re:` added once;
+- it threads: `In-Reply-To` and `References`, copied only as valid message
+  ids, and `Re:` added once;
 - its Message-ID is derived from the outbox row (the message key and the kind),
   so a retried send carries the same id and a recipient's server can tell.
 
 Everything untrusted that lands in a header (subject, display names) loses its
-control characters first: CR/LF would let a sender inject headers of their own.
+control characters first: CR/LF would let a sender inject headers of their own;
+bidi and other format characters would reorder or hide what a person reads.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from typing import Any
 from ..config import Config
 from ..errors import KnowledgeError, ResetdeskError
 from ..intake.message import InboundMail
+from ..intake.parse import FORMAT_CONTROLS
 from ..rules.decision import Decision
 from ..rules.machine import LOOP_HEADER
 from . import templates
@@ -47,7 +52,11 @@ from .render import Draft, reply_subject   # one "Re:" rule for drafts and heade
 # C0 and C1 controls and the Unicode line/paragraph separators: any of them
 # may end a header line somewhere between here and the reader's screen.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_FORMAT = re.compile(f"[{FORMAT_CONTROLS}]+")
 _MAX_REFERENCES = 10
+# RFC 5322 msg-id without its brackets: dot-atom-text "@" (dot-atom-text / no-fold-literal).
+_ATEXT = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~\-"
+_MSG_ID = re.compile(rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*@(?:[{_ATEXT}]+(?:\.[{_ATEXT}]+)*|\[[\x21-\x5a\x5e-\x7e]*\])")
 # A bare addr-spec as the parser hands it over: no spaces, brackets, quotes or commas.
 _ADDR_SPEC = re.compile(r"[^\s<>()\[\],;:\\\"@]+@[^\s<>()\[\],;:\\\"@]+")
 # Bodies in quoted-printable UTF-8: 7-bit clean, readable in the raw, no 8BITMIME needed.
@@ -65,9 +74,14 @@ class ComposeError(ResetdeskError):
 
 
 def header_text(value: str | None, limit: int = 900) -> str:
-    """Untrusted text made safe for one header line: controls become spaces."""
-    text = " ".join(_UNSAFE.sub(" ", value or "").split())
+    """Untrusted text made safe for one header line: controls become spaces, format characters go."""
+    text = " ".join(_UNSAFE.sub(" ", _FORMAT.sub("", value or "")).split())
     return text[:limit]
+
+
+def valid_message_id(value: str) -> bool:
+    """Whether value (without <>) is a message id we may copy into a header: local@domain, nothing else."""
+    return len(value) <= 400 and _MSG_ID.fullmatch(value) is not None
 
 
 def loop_marker(config: Config) -> str:
@@ -101,8 +115,16 @@ def ascii_address(addr: str) -> str:
     return f"{local}@{domain}"
 
 
+def identity_problem(mail: InboundMail, config: Config) -> str:
+    """Why the desk cannot be sure whom it would answer, or '' (the mail then goes to a person)."""
+    return mail.identity_problem(config.policy.reply_address)
+
+
 def reply_recipient(mail: InboundMail, config: Config) -> str:
     """The address a reply goes to (never Reply-To), ready for the envelope; '' when there is none."""
+    problem = identity_problem(mail, config)
+    if problem:
+        raise ComposeError(f"no reply to an ambiguous sender: {header_text(problem, 300)}")
     if config.policy.reply_address == "return_path" and mail.return_path:
         return ascii_address(mail.return_path)
     return ascii_address(mail.from_addr) if mail.from_addr else ""
@@ -152,10 +174,10 @@ def compose_reply(mail: InboundMail, decision: Decision, draft: Draft | None, co
         message = _text_part(draft.text, "plain")
     _common_headers(message, to=_address(recipient, name), subject=reply_subject(draft.subject or mail.subject),
                     message_id=message_id, config=config, auto_submitted="auto-replied", now=now)
-    if mail.message_id:
-        their_id = header_text(mail.message_id, 400)
+    if valid_message_id(mail.message_id):
+        their_id = mail.message_id
         message["In-Reply-To"] = f"<{their_id}>"
-        references = [header_text(r, 400) for r in mail.references if r and r != mail.message_id]
+        references = [r for r in mail.references if r != their_id and valid_message_id(r)]
         if len(references) >= _MAX_REFERENCES:   # keep the thread root and the newest (RFC 5322 3.6.4)
             references = references[:1] + references[-(_MAX_REFERENCES - 2):]
         message["References"] = " ".join(f"<{r}>" for r in references + [their_id])

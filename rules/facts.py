@@ -13,17 +13,16 @@ from typing import Any
 
 from ..config import Config
 from ..errors import KnowledgeError
+from ..intake.address import AddressError, canonical_domain, normalise_address
 from ..intake.message import InboundMail
+from ..intake.parse import clean_header_text
+from . import authresults, machine
 from .graph import Graph
-from . import machine
 from .lexicon import Lexicon, fold
 from .text import new_text_parts
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_COMMENT = re.compile(r"\([^()]*\)")
-_METHOD = re.compile(r"([a-z0-9_-]+)\s*=\s*([a-z0-9_-]+)((?:\s+[a-z0-9_.-]+\s*=\s*[^\s;]+)*)", re.IGNORECASE)
-_PROPERTY = re.compile(r"([a-z0-9_.-]+)\s*=\s*([^\s;]+)", re.IGNORECASE)
 _NORWEGIAN_LETTERS = re.compile("[æøåÆØÅ]")
 # Facts that show the body speaks on the topic; when none holds, the subject is read too.
 _BODY_SPEAKS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "resolved")
@@ -72,12 +71,13 @@ class Facts:
     evidence: dict[str, str] = field(default_factory=dict)
     machine_signals: list[str] = field(default_factory=list)
     verification: str = ""
+    identity_error: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.flags)
         data.update(language=self.language, sender=self.sender, targets=self.targets,
                     evidence=self.evidence, machine_signals=self.machine_signals,
-                    verification=self.verification)
+                    verification=self.verification, identity_error=self.identity_error)
         return data
 
 
@@ -85,27 +85,61 @@ def verify_sender(mail: InboundMail, trusted: tuple[str, ...]) -> tuple[bool, st
     """RFC 8601: only the topmost Authentication-Results from a trusted authserv-id counts.
 
     Headers below it may be forged by the sender, and headers of other
-    authserv-ids say nothing about us. Returns (verified, why).
+    authserv-ids say nothing about us. That header is read raw (never RFC
+    2047-decoded) with RFC 8601's grammar; every dmarc result in it must be
+    `pass` with a header.from equal to the From domain (IDNA and case
+    normalised). A sender identity that is ambiguous is never verified.
+    Returns (verified, why).
     """
+    if mail.identity_error:
+        return False, f"sender identity ambiguous: {mail.identity_error}"
     if not mail.from_addr or "@" not in mail.from_addr:
         return False, "no From address"
     domain = mail.from_addr.rsplit("@", 1)[1]
-    for value in mail.header_all("authentication-results"):
-        value = _COMMENT.sub(" ", value)
-        authserv, _, results = value.partition(";")
-        authserv_id = authserv.strip().split()[0].lower() if authserv.strip() else ""
-        if "=" in authserv_id or authserv_id not in trusted:
+    trusted_ids = {t.strip().lower().rstrip(".") for t in trusted}
+    for name, value in mail.raw_headers:
+        if name != "authentication-results":
             continue
-        for method, result, properties in _METHOD.findall(results):
-            if method.lower() != "dmarc":
-                continue
-            props = {k.lower(): v.strip().lower() for k, v in _PROPERTY.findall(properties)}
-            header_from = props.get("header.from", "")
-            if result.lower() == "pass" and header_from == domain:
-                return True, f"{authserv_id}: dmarc=pass header.from={header_from}"
-            return False, f"{authserv_id}: dmarc={result.lower()} header.from={header_from or '?'} (From domain {domain})"
-        return False, f"{authserv_id}: no dmarc result"
+        authserv = authresults.authserv_id(value)
+        if authserv not in trusted_ids:
+            continue
+        try:
+            header = authresults.parse(value)
+        except authresults.AuthResultsError as error:
+            return False, f"{authserv}: unparseable Authentication-Results ({_shown(str(error), 200)})"
+        dmarc = [result for result in header.results if result.method == "dmarc"]
+        if not dmarc:
+            return False, f"{authserv}: no dmarc result"
+        for result in dmarc:
+            header_from = _header_from(result)
+            if result.result != "pass" or header_from != domain:
+                shown = _shown(_property(result, "header", "from") or "?", 100)
+                return False, (f"{authserv}: dmarc={_shown(result.result, 40)} header.from={shown} "
+                               f"(From domain {domain})")
+        return True, f"{authserv}: dmarc=pass header.from={domain}"
     return False, "no Authentication-Results header from a trusted authserv-id"
+
+
+def _shown(text: str, limit: int) -> str:
+    """Header text the sender may have written, safe to record."""
+    return clean_header_text(text)[:limit]
+
+
+def _property(result, ptype: str, name: str) -> str:
+    """The first ptype.name=value of a result ('' without one): read from the list, whatever class authres chose."""
+    for prop in result.properties:
+        if prop.type == ptype and prop.name == name:
+            return prop.value or ""
+    return ""
+
+
+def _header_from(result) -> str:
+    """A dmarc result's header.from as a canonical domain, '' when it has none or it is not a host name."""
+    value = _property(result, "header", "from")
+    try:
+        return canonical_domain(value) if value and "@" not in value else ""
+    except AddressError:
+        return ""
 
 
 class FactExtractor:
@@ -114,6 +148,8 @@ class FactExtractor:
     def __init__(self, config: Config, lexicon: Lexicon):
         self.policy = config.policy
         self.lexicon = lexicon
+        # Compared in the form the parser gives From: Kari.Nordmann@BLÅBÆR.no is kari.nordmann@xn--blbr-roah.no.
+        self.requesters = frozenset(normalise_address(a) for a in config.policy.requesters)
         self.own = machine.own_addresses(config)
         self.spam_verdicts = config.spam.verdicts
 
@@ -159,7 +195,11 @@ class FactExtractor:
         lure = found.get("phishing_lure", False)
         signals = strong + ([] if lure else weak)
 
-        verified, why = verify_sender(mail, self.policy.trusted_authserv_ids)
+        problem = mail.identity_problem(self.policy.reply_address)
+        if problem:    # nobody is verified or authorized whose identity or answer address is unsure
+            verified, why = False, f"sender identity ambiguous: {problem}"
+        else:
+            verified, why = verify_sender(mail, self.policy.trusted_authserv_ids)
         desk = self.policy.desk_address
         named = []
         for address in _ADDRESS.findall(body):
@@ -185,7 +225,7 @@ class FactExtractor:
             "not_help_request": found.get("not_help_request", False),
             "sspr_failed": found.get("sspr_failed", False),
             "followup_failed": followup and (found.get("guidance_failed", False) or found.get("sspr_failed", False)),
-            "requester_listed": mail.from_addr in self.policy.requesters,
+            "requester_listed": not problem and mail.from_addr in self.requesters,
             "sender_verified": verified,
         }
         # The receiving server's spam verdict (rules/machine.py); its header is the evidence.
@@ -201,4 +241,5 @@ class FactExtractor:
         else:
             language = self.language(mail.subject + "\n" + body)
         return Facts(flags=flags, language=language, sender=mail.from_addr, targets=named,
-                     evidence=evidence, machine_signals=signals, verification=why)
+                     evidence=evidence, machine_signals=signals, verification=why,
+                     identity_error=problem)

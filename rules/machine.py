@@ -19,6 +19,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..config import Config, parse_spam_verdict
+from ..intake.address import normalise_address
 from ..intake.message import InboundMail
 
 if TYPE_CHECKING:
@@ -36,10 +37,13 @@ _ADDRESS = re.compile(r"[^\s<>()\[\],;:\"@]+@[^\s<>()\[\],;:\"@]+")
 
 
 def own_addresses(config: Config) -> frozenset[str]:
-    """Every address the desk sends as: the desk's, smtp.from_address, graph.mailbox, the From of replies."""
+    """Every address the desk sends as: the desk's, smtp.from_address, graph.mailbox, the From of replies.
 
-    return frozenset(a.strip().lower() for a in (config.policy.desk_address, config.smtp.from_address,
-                                                 config.graph.mailbox, config.desk_address()) if a and a.strip())
+    In the canonical form the From parser gives (IDNA domains), so the desk's
+    own mail is recognised however its address is spelled in the config.
+    """
+    return frozenset(normalise_address(a) for a in (config.policy.desk_address, config.smtp.from_address,
+                                                    config.graph.mailbox, config.desk_address()) if a and a.strip())
 
 
 def machine_address(address: str) -> bool:

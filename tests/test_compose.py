@@ -194,3 +194,37 @@ def test_non_ascii_local_part_is_refused_not_mangled():
 def test_unusable_addresses_are_refused(address):
     with pytest.raises(compose.ComposeError):
         compose.ascii_address(address)
+
+
+def test_threading_headers_carry_only_valid_message_ids():
+    mail = parse_message(RAW.replace(b"References: <root@contoso.no> <m1@contoso.no>",
+                                     "References: <root@contoso.no> <no-at-sign> <a b@c> <ø@y> <a@b@c> <m1@contoso.no>".encode()))
+    sent = reparse(compose.compose_reply(mail, decision(), draft(), config(), "x@contoso.no"))
+    assert sent["References"] == "<root@contoso.no> <m1@contoso.no> <m2@contoso.no>"
+    bad = parse_message(RAW.replace(b"Message-ID: <m2@contoso.no>", b"Message-ID: <not-an-id>"))
+    sent = reparse(compose.compose_reply(bad, decision(), draft(), config(), "x@contoso.no"))
+    assert sent["In-Reply-To"] is None and sent["References"] is None
+    assert compose.valid_message_id("CAJ+a=b_c.d@mail.gmail.com") and compose.valid_message_id("x@[192.0.2.1]")
+    assert not any(compose.valid_message_id(v) for v in ("a@b>", "a b@c", "a@b@c", "@b", "a@", "a\u202e@b", ""))
+
+
+def test_bidi_and_format_characters_leave_headers_we_write():
+    mail = parse_message(RAW)
+    mail.from_name = "\u202eesÅ\u202c Berg\u200b"
+    evil = draft(subject="Re: Glemt \u202epassord\u2066\u200e")
+    sent = reparse(compose.compose_reply(mail, decision(), evil, config(), "x@contoso.no"))
+    assert sent["Subject"] == "Re: Glemt passord"
+    assert sent["To"].addresses[0].display_name == "esÅ Berg"
+
+
+def test_no_reply_to_an_ambiguous_sender():
+    mail = parse_message(RAW.replace(b"From: =?utf-8?q?=C3=85se_Berg?= <Ase.Berg@contoso.no>",
+                                     b"From: ase.berg@contoso.no <mallory@contoso.no>"))
+    assert mail.from_addr == "" and mail.identity_error
+    with pytest.raises(compose.ComposeError, match="ambiguous"):
+        compose.reply_recipient(mail, config())
+    two_paths = parse_message(b"Return-Path: <a@contoso.no>\r\nReturn-Path: <b@contoso.no>\r\n" + RAW)
+    cfg = config(policy={"desk_address": "help@contoso.no", "reply_address": "return_path"})
+    with pytest.raises(compose.ComposeError, match="Return-Path"):
+        compose.reply_recipient(two_paths, cfg)
+    assert compose.reply_recipient(two_paths, config()) == "ase.berg@contoso.no"   # From policy: From decides

@@ -110,3 +110,33 @@ def test_subject_speaks_only_when_the_body_is_silent(extractor):
     contradicted = extractor.extract(mail(body="I don't know my username, which email do I log in with?",
                                           subject="Forgot password"))
     assert contradicted.flags["forgot_username"] and not contradicted.flags["password_lost"]
+
+
+@pytest.mark.parametrize("headers, why", [
+    ("Authentication-Results: mx.resetdesk.example; dmarc=pass header.from=contoso.no (unclosed\n", "unparseable"),
+    ("Authentication-Results: mx.resetdesk.example; spf=pass\n", "no dmarc result"),
+    (GOOD.replace("dmarc=pass", "dmarc=bestguesspass"), "dmarc=bestguesspass header.from=contoso.no"),
+    ("Authentication-Results: =?us-ascii?q?mx.resetdesk.example=3B_dmarc=3Dpass_header.from=3Dcontoso.no?=\n",
+     "no Authentication-Results header from a trusted authserv-id"),
+])
+def test_why_a_sender_is_not_verified(headers, why):
+    ok, reason = verify_sender(mail(headers), ("mx.resetdesk.example",))
+    assert not ok and why in reason
+
+
+def test_ambiguous_identity_is_neither_verified_nor_listed(extractor):
+    facts = extractor.extract(mail(GOOD, sender="kari@contoso.no, mallory@contoso.no"))
+    assert not facts.flags["sender_verified"] and not facts.flags["requester_listed"]
+    assert facts.identity_error and facts.verification.startswith("sender identity ambiguous")
+    assert facts.as_dict()["identity_error"] == facts.identity_error
+
+
+def test_requesters_and_header_from_compare_in_canonical_form():
+    policy = config.from_dict({"policy": {"trusted_authserv_ids": ["MX.Resetdesk.Example."],
+                                          "requesters": ["Ola@BLÅBÆR.no"]}})
+    extractor = FactExtractor(policy, Knowledge.load().lexicon)
+    headers = "Authentication-Results: mx.resetdesk.example; dmarc=pass header.from=blåbær.no.\n"
+    # authres reads ASCII only: a U-label in header.from is unparseable, an A-label is not.
+    assert not extractor.extract(mail(headers, sender="Ola <ola@xn--blbr-roah.no>")).flags["sender_verified"]
+    facts = extractor.extract(mail(headers.replace("blåbær.no.", "XN--BLBR-ROAH.NO."), sender="Ola <ola@blåbær.no>"))
+    assert facts.flags["sender_verified"] and facts.flags["requester_listed"], facts.verification
