@@ -129,17 +129,19 @@ def classify(files, config_path, as_json):
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True, help="Mermaid (Markdown, GitHub) or Graphviz DOT.")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]), default="mermaid", show_default=True, help="Mermaid (Markdown, GitHub), Graphviz DOT, or SVG laid out by resetdesk (no Graphviz needed).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="A knowledge directory other than the shipped data/.")
 def graph(fmt, data_dir):
     """Export the knowledge graph: scenarios, the rules between them, actions.
 
-    Example: resetdesk graph --format dot | dot -Tpng > graph.png
+    Example: resetdesk graph --format svg > graph.svg
     """
+    from .rules.drawing import to_svg
     from .rules.graph import load_graph, to_dot, to_mermaid
 
     loaded = load_graph(f"{data_dir}/graph.toml" if data_dir else None)
-    click.echo(to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded), nl=False)
+    exporters = {"mermaid": to_mermaid, "dot": to_dot, "svg": to_svg}
+    click.echo(exporters[fmt](loaded), nl=False)
 
 
 def _open_store(config_path):
