@@ -57,7 +57,7 @@ def overview(store: Store, days: int = 30) -> Overview:
             mails[day]["parked"] = count
     seconds: dict[str, list[float]] = {}
     for day, value in store.db.execute(
-            "SELECT substr(sent_at, 1, 10), (julianday(sent_at) - julianday(created)) * 86400.0 FROM outbox "
+            "SELECT substr(sent_at, 1, 10), round((julianday(sent_at) - julianday(created)) * 86400.0, 3) FROM outbox "
             "WHERE kind = 'reply' AND sent_at >= ?", [since]):
         seconds.setdefault(day, []).append(value)
     reply_seconds = {day: statistics.median(values) for day, values in seconds.items() if day in mails}
@@ -76,6 +76,21 @@ def outbox_counts(store: Store) -> dict[str, int]:
         [len(IN_DOUBT), IN_DOUBT]).fetchone()[0]
     counts["held"] -= counts["in_doubt"]
     return counts
+
+
+def bound(value: str | None, *, end: bool) -> str | None:
+    """A --since/--until value as a stored timestamp (UTC); a bare date covers its whole day. ValueError if neither."""
+    from datetime import datetime, timezone
+
+    if not value:
+        return None
+    if len(value) == 10:
+        day = date.fromisoformat(value) + timedelta(days=1 if end else 0)
+        return timestamp_of(day)
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return timestamp(moment)
 
 
 def timestamp_of(day: date) -> str:

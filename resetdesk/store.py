@@ -170,12 +170,14 @@ def _m0003_console_indexes(db: sqlite_utils.Database) -> None:
     # The console pages and `resetdesk audit --event` with 100,000 events and
     # more (bench/bench_console.py): each filter of the audit trail walks an
     # index in time order, a message's page finds its events by key, and the
-    # overview's daily figures are read from covering indexes.
+    # overview's daily figures are read from covering indexes; the outbox
+    # page lists held and failed rows by id within their status.
     db["audit"].create_index(["event", "at"])
     db["audit"].create_index(["message_key"])
     db["decisions"].create_index(["created", "scenario", "action"])
     db["outbox"].create_index(["kind", "sent_at", "created"])
     db["messages"].create_index(["status", "received"])
+    db["outbox"].create_index(["status"])      # held or failed rows, newest first, a page at a time
 
 
 @dataclass(frozen=True)
