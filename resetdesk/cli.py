@@ -169,6 +169,34 @@ def web(config_path, local, as_approver, bind, port):
         raise click.ClickException(f"cannot listen: {error}") from None
 
 
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
+def check(config_path):
+    """Check the config and everything it points at; each line OK or what to fix.
+
+    The config, the knowledge data, the store (writable, migrations), IMAP
+    (connect, log in, the folders) or the Maildir, SMTP (connect, EHLO, AUTH;
+    nothing is sent) or Graph sendMail, and the Graph application permissions
+    the configured features need. Exit status 0 only when everything holds.
+
+    Example: resetdesk check --config /etc/resetdesk/resetdesk.toml
+    """
+    from . import config as config_module
+    from .check import Line, run_checks
+    from .errors import ConfigError
+
+    try:
+        config = config_module.load(config_path)
+    except ConfigError as error:
+        click.echo(str(Line("config", False, str(error))))
+        raise SystemExit(1) from None
+    failed = False
+    for line in run_checks(config):
+        click.echo(str(line))
+        failed = failed or line.ok is False
+    raise SystemExit(1 if failed else 0)
+
+
 def _open_store(config_path):
     from .store import Store
 
