@@ -106,6 +106,7 @@ class ImapSource:
         self._failures = 0                       # consecutive failed attempts; drives the backoff
         self._down_since: float | None = None
         self._said_no_idle = False
+        self.listed: int | None = None           # messages in the watched folder at the latest listing
 
     # ------------------------------------------------------------------ protocol
 
@@ -383,6 +384,7 @@ class ImapSource:
             for uid, data in client.fetch(uids[start:start + SIZE_BATCH], ["RFC822.SIZE"]).items():
                 sizes[uid] = int(data[b"RFC822.SIZE"])
         uids = [uid for uid in uids if uid in sizes]
+        self.listed = len(uids)
         # Mail that arrives after this point has a UID >= this; wait() looks for it before idling.
         uidnext = info.get(b"UIDNEXT") or 1
         self._next_unseen_uid = max([uidnext, *(uid + 1 for uid in uids[-1:])])
