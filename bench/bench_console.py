@@ -43,8 +43,8 @@ def main() -> None:
     path = args.keep or Path(tempfile.mkdtemp(prefix="resetdesk-bench-")) / "desk.db"
     begun = time.perf_counter()
     if not path.exists():
-        # About 3.1 audit events a message (decided, reply or escalation queued, sent).
-        store, _clock, _keys = history.build(path, messages=int(args.events / 3.1), days=90, end=END)
+        # About 3 audit events a message (decided, reply or escalation queued, sent).
+        store, _clock, _keys = history.build(path, messages=int(args.events / 2.95), days=90, end=END)
         history.hold_some(store, 40)
         store.close()
     built = time.perf_counter() - begun

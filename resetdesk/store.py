@@ -568,11 +568,16 @@ class Store:
         time order, so a page costs the same on the first page and the last.
         """
         where, params = [], []
-        for column, value in (("sender", sender.strip().lower() if sender else None), ("scenario", scenario),
-                              ("event", event), ("message_key", message_key)):
+        leading = None
+        # The most selective filter leads (a message, then an address); "+" keeps the others off
+        # their indexes, which the planner, without statistics, would otherwise prefer (measured:
+        # sender+event+dates over 100,000 events, 27 ms by the event index, 0.2 ms by the sender's).
+        for column, value in (("message_key", message_key), ("sender", sender.strip().lower() if sender else None),
+                              ("scenario", scenario), ("event", event)):
             if value:
-                where.append(f"{column} = ?")
+                where.append(f"{'+' if leading else ''}{column} = ?")
                 params.append(value)
+                leading = leading or column
         if since:
             where.append("at >= ?")
             params.append(since)

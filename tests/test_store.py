@@ -345,3 +345,13 @@ os.kill(os.getpid(), signal.SIGKILL)
         assert store.message("mid:k9@x")["status"] == "done"
     finally:
         store.close()
+
+
+def test_the_most_selective_filter_leads(store):
+    sql = []
+    store.db.conn.set_trace_callback(sql.append)
+    store.audit_rows(sender="a@x", event="decided", scenario="sspr", since="2026-01-01", until="2026-12-01")
+    store.db.conn.set_trace_callback(None)
+    [query] = [q for q in sql if q.startswith("SELECT * FROM audit")]
+    plan = " ".join(str(r) for r in store.db.execute("EXPLAIN QUERY PLAN " + query).fetchall())
+    assert "idx_audit_sender_at" in plan, plan
