@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import history  # noqa: E402
 
-END = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
+END = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
 
 def main() -> None:

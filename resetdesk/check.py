@@ -17,7 +17,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from .config import Config
 from .errors import ResetdeskError
@@ -248,7 +248,8 @@ def check_graph(config: Config) -> Iterator[Line]:
                                       f"to {permission.purpose}")
         else:
             yield Line("graph", False, f"{permission.name} is missing: needed to {permission.purpose}; add it under "
-                                       "API permissions > Microsoft Graph > Application permissions, grant admin consent")
+                                       "API permissions > Microsoft Graph > Application permissions, "
+                                       "grant admin consent")
 
 
 def _writable(area: str, path: Path, what: str) -> Line:

@@ -119,7 +119,8 @@ def classify(files, config_path, as_json):
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]), default="mermaid", show_default=True, help="Mermaid (Markdown, GitHub), Graphviz DOT, or SVG laid out by resetdesk (no Graphviz needed).")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]), default="mermaid", show_default=True,
+              help="Mermaid (Markdown, GitHub), Graphviz DOT, or SVG laid out by resetdesk (no Graphviz needed).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="A knowledge directory other than the shipped data/.")
 def graph(fmt, data_dir):
     """Export the knowledge graph: scenarios, the rules between them, actions.
@@ -136,10 +137,13 @@ def graph(fmt, data_dir):
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
-@click.option("--local", is_flag=True, help="No Entra ID: bind 127.0.0.1 and print a one-time sign-in link (good once, for 10 minutes).")
-@click.option("--as", "as_approver", metavar="APPROVER", help="With --local: act as this approver (on policy.approvers) instead of as an operator.")
+@click.option("--local", is_flag=True,
+              help="No Entra ID: bind 127.0.0.1 and print a one-time sign-in link (good once, for 10 minutes).")
+@click.option("--as", "as_approver", metavar="APPROVER",
+              help="With --local: act as this approver (on policy.approvers) instead of as an operator.")
 @click.option("--bind", metavar="ADDR", help="Listen on this address instead of web.bind (127.0.0.1 by default).")
-@click.option("--port", type=click.IntRange(min=0, max=65535), default=None, help="Listen on this port instead of web.port (0: any free port).")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=None,
+              help="Listen on this port instead of web.port (0: any free port).")
 def web(config_path, local, as_approver, bind, port):
     """The web console: decisions explained, the audit trail, the outbox.
 

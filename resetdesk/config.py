@@ -38,7 +38,8 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "trusted_authserv_ids": _list("authserv-ids whose Authentication-Results header is trusted (the topmost one counts)."),
         "requesters": _list("Addresses allowed to ask the desk to reset a password (still needs verification and approval)."),
         "approvers": _list("Addresses allowed to approve a reset; never the requester of the same reset."),
-        "operators": _list("Addresses allowed on the web console to look at decisions and the audit trail and release held replies."),
+        "operators": _list("Addresses allowed on the web console to look at decisions and the audit trail "
+                           "and release held replies."),
         "reply_address": Setting(str, "from", "Where replies go: 'from' (the From address) or 'return_path'. Never Reply-To.", ("from", "return_path")),
     },
     "imap": {
@@ -107,15 +108,22 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "address": Setting(str, "", "Human address that support/out_of_scope mail is forwarded to; empty: only parked."),
     },
     "web": {
-        "bind": Setting(str, "127.0.0.1", "Address `resetdesk web` listens on; anything but loopback belongs behind a TLS reverse proxy."),
+        "bind": Setting(str, "127.0.0.1", "Address `resetdesk web` listens on; anything but loopback "
+                        "belongs behind a TLS reverse proxy."),
         "port": Setting(int, 8480, "Port `resetdesk web` listens on."),
-        "public_url": Setting(str, "", "The console's URL as people reach it (https://desk.contoso.no behind a proxy); empty: http://bind:port. The sign-in redirect URI is this plus /auth/callback."),
-        "trust_proxy": Setting(bool, False, "Believe X-Forwarded-For/-Proto/-Host from one reverse proxy in front (only when nothing else can reach the port)."),
-        "client_id": Setting(str, "", "App registration for people's sign-in (OpenID Connect); empty: oauth.client_id."),
-        "client_secret_env": Setting(str, "", "Environment variable holding that app's client secret; empty: oauth.client_secret_env."),
+        "public_url": Setting(str, "", "The console's URL as people reach it (https://desk.contoso.no behind a "
+                              "proxy); empty: http://bind:port. The sign-in redirect URI is this plus /auth/callback."),
+        "trust_proxy": Setting(bool, False, "Believe X-Forwarded-For/-Proto/-Host from one reverse proxy in front "
+                               "(only when nothing else can reach the port)."),
+        "client_id": Setting(str, "", "App registration for people's sign-in (OpenID Connect); "
+                             "empty: oauth.client_id."),
+        "client_secret_env": Setting(str, "", "Environment variable holding that app's client secret; "
+                                     "empty: oauth.client_secret_env."),
         "session_minutes": Setting(int, 60, "A console session ends this long after sign-in."),
-        "signin_max_age_seconds": Setting(int, 300, "A sign-in counts only if the password or MFA was entered this recently (max_age, auth_time)."),
-        "auth_context": Setting(str, "", "A Conditional Access authentication context id (c1..c99) the sign-in asks for; its acrs claim then stands in for amr=mfa."),
+        "signin_max_age_seconds": Setting(int, 300, "A sign-in counts only if the password or MFA was entered "
+                                          "this recently (max_age, auth_time)."),
+        "auth_context": Setting(str, "", "A Conditional Access authentication context id (c1..c99) the sign-in "
+                                "asks for; its acrs claim then stands in for amr=mfa."),
     },
     "log": {
         "format": Setting(str, "text", "text | json", ("text", "json")),

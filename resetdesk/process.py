@@ -8,8 +8,9 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import IO, Any, Callable
+from typing import IO, Any
 
 from .config import Config
 from .errors import ResetdeskError

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, timedelta, UTC
 
 from .store import IN_DOUBT, Store, timestamp
 
@@ -80,7 +80,7 @@ def outbox_counts(store: Store) -> dict[str, int]:
 
 def bound(value: str | None, *, end: bool) -> str | None:
     """A --since/--until value as a stored timestamp (UTC); a bare date covers its whole day. ValueError if neither."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     if not value:
         return None
@@ -89,12 +89,12 @@ def bound(value: str | None, *, end: bool) -> str | None:
         return timestamp_of(day)
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return timestamp(moment)
 
 
 def timestamp_of(day: date) -> str:
     """The stored timestamp of a UTC day's first moment."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return timestamp(datetime(day.year, day.month, day.day, tzinfo=timezone.utc))
+    return timestamp(datetime(day.year, day.month, day.day, tzinfo=UTC))

@@ -45,7 +45,7 @@ class SigninPolicy:
     auth_context: str = ""       # a Conditional Access authentication context id (c1..c99), or ""
 
     @classmethod
-    def from_config(cls, config: Config) -> "SigninPolicy":
+    def from_config(cls, config: Config) -> SigninPolicy:
         return cls(config.oauth.tenant_id, config.web.signin_max_age_seconds, config.web.auth_context)
 
 
@@ -215,7 +215,8 @@ class EntraSignin:
                 answer.raise_for_status()
                 self._metadata = answer.json()
             except Exception as error:
-                raise SigninError("unavailable", f"cannot read the OpenID configuration: {type(error).__name__}") from None
+                raise SigninError("unavailable",
+                                  f"cannot read the OpenID configuration: {type(error).__name__}") from None
             finally:
                 session.close()
         return self._metadata

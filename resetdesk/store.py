@@ -172,12 +172,12 @@ def _m0003_console_indexes(db: sqlite_utils.Database) -> None:
     # index in time order, a message's page finds its events by key, and the
     # overview's daily figures are read from covering indexes; the outbox
     # page lists held and failed rows by id within their status.
-    db["audit"].create_index(["event", "at"])
-    db["audit"].create_index(["message_key"])
-    db["decisions"].create_index(["created", "scenario", "action"])
-    db["outbox"].create_index(["kind", "sent_at", "created"])
-    db["messages"].create_index(["status", "received"])
-    db["outbox"].create_index(["status"])      # held or failed rows, newest first, a page at a time
+    db.table("audit").create_index(["event", "at"])
+    db.table("audit").create_index(["message_key"])
+    db.table("decisions").create_index(["created", "scenario", "action"])
+    db.table("outbox").create_index(["kind", "sent_at", "created"])
+    db.table("messages").create_index(["status", "received"])
+    db.table("outbox").create_index(["status"])      # held or failed rows, newest first, a page at a time
 
 
 @dataclass(frozen=True)
@@ -567,7 +567,8 @@ class Store:
         returned newest first). Every filter has an index that is walked in
         time order, so a page costs the same on the first page and the last.
         """
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         leading = None
         # The most selective filter leads (a message, then an address); "+" keeps the others off
         # their indexes, which the planner, without statistics, would otherwise prefer (measured:

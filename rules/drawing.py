@@ -18,9 +18,9 @@ file (`resetdesk graph --format svg`). No Graphviz needed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
-from typing import Iterable
 
 from .graph import PREVIOUS, START, Graph
 
@@ -92,7 +92,8 @@ def layout(graph: Graph) -> Layout:
     merged: dict[tuple[str, str], Link] = {}
     for edge in graph.rules:
         if edge.target == PREVIOUS and PREVIOUS not in boxes:
-            node(PREVIOUS, "previous", ["earlier reply's", "scenario"], "A follow-up continues from the scenario of our earlier reply.")
+            node(PREVIOUS, "previous", ["earlier reply's", "scenario"],
+                 "A follow-up continues from the scenario of our earlier reply.")
         pair = (edge.source, edge.target)
         merged.setdefault(pair, Link(edge.source, edge.target, [], "rule")).names.append(edge.name)
         titles.setdefault(pair, []).append(f"{edge.name}: {_condition(edge.when, edge.unless)}. {edge.description}")
@@ -102,7 +103,8 @@ def layout(graph: Graph) -> Layout:
             node(key, "action", [action.action], f"{action.scenario} becomes {action.action} when an exception holds")
         pair = (action.scenario, key)
         merged.setdefault(pair, Link(action.scenario, key, [], "action")).names.append(action.name)
-        titles.setdefault(pair, []).append(f"{action.name}: {_condition(action.when, action.unless)}. {action.description}")
+        titles.setdefault(pair, []).append(
+            f"{action.name}: {_condition(action.when, action.unless)}. {action.description}")
     links = list(merged.values())
 
     # Layers: the longest path from start (the graph is checked acyclic on load).
@@ -135,7 +137,7 @@ def layout(graph: Graph) -> Layout:
 
     rows = _order(boxes, links)
     _place(boxes, links, rows)
-    height = MARGIN
+    height = float(MARGIN)
     for rank, row in enumerate(rows):
         tallest = max((boxes[k].height for k in row), default=0) or LABEL_LINE
         for key in row:
@@ -160,13 +162,13 @@ def _order(boxes: dict[str, Box], links: list[Link]) -> list[list[str]]:
     up: dict[str, list[str]] = {key: [] for key in boxes}
     down: dict[str, list[str]] = {key: [] for key in boxes}
     for link in links:
-        for a, b in zip(link.chain, link.chain[1:]):
+        for a, b in zip(link.chain, link.chain[1:], strict=False):
             down[a].append(b)
             up[b].append(a)
 
     def crossings(order: list[list[str]]) -> int:
         total = 0
-        for upper, lower in zip(order, order[1:]):
+        for upper, lower in zip(order, order[1:], strict=False):
             position = {key: i for i, key in enumerate(lower)}
             pairs = [(i, position[b]) for i, a in enumerate(upper) for b in down[a]]
             total += sum(1 for n, (a1, b1) in enumerate(pairs) for a2, b2 in pairs[n + 1:]
@@ -183,7 +185,7 @@ def _order(boxes: dict[str, Box], links: list[Link]) -> list[list[str]]:
             links_of = up if downward else down
             now = {key: i for i, key in enumerate(rows[r])}
 
-            def barycenter(key: str) -> float:
+            def barycenter(key: str, position=position, links_of=links_of, now=now) -> float:
                 seen = [position[k] for k in links_of[key] if k in position]
                 return sum(seen) / len(seen) if seen else now[key]
             rows[r].sort(key=barycenter)
@@ -197,7 +199,7 @@ def _place(boxes: dict[str, Box], links: list[Link], rows: list[list[str]]) -> N
     """x for every box: packed rows, then sweeps pulling each box toward its neighbours, order kept."""
     neighbours: dict[str, list[str]] = {key: [] for key in boxes}
     for link in links:
-        for a, b in zip(link.chain, link.chain[1:]):
+        for a, b in zip(link.chain, link.chain[1:], strict=False):
             neighbours[a].append(b)
             neighbours[b].append(a)
     for row in rows:
@@ -221,8 +223,8 @@ def _place(boxes: dict[str, Box], links: list[Link], rows: list[list[str]]) -> N
                 wanted.append(sum(around) / len(around) if around else boxes[key].x)
                 # Dummies and labels weigh more: long edges stay straight, labels sit on their edge.
                 weights.append(8.0 if boxes[key].kind == "dummy" else 4.0 if boxes[key].kind == "label" else 1.0)
-            gaps = [(boxes[a].width + boxes[b].width) / 2 + NODE_GAP for a, b in zip(row, row[1:])]
-            for key, x in zip(row, _ordered_fit(wanted, weights, gaps)):
+            gaps = [(boxes[a].width + boxes[b].width) / 2 + NODE_GAP for a, b in zip(row, row[1:], strict=False)]
+            for key, x in zip(row, _ordered_fit(wanted, weights, gaps), strict=True):
                 boxes[key].x = x
 
 
@@ -232,7 +234,7 @@ def _ordered_fit(wanted: list[float], weights: list[float], gaps: list[float]) -
     for gap in gaps:
         offsets.append(offsets[-1] + gap)
     blocks: list[list[float]] = []          # [value, weight, count]
-    for target, weight, offset in zip(wanted, weights, offsets):
+    for target, weight, offset in zip(wanted, weights, offsets, strict=True):
         blocks.append([target - offset, weight, 1])
         while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
             value, weight_b, count = blocks.pop()
@@ -242,8 +244,8 @@ def _ordered_fit(wanted: list[float], weights: list[float], gaps: list[float]) -
             last[1], last[2] = total, last[2] + count
     fitted: list[float] = []
     for value, _weight, count in blocks:
-        fitted.extend([value] * count)
-    return [value + offset for value, offset in zip(fitted, offsets)]
+        fitted.extend([value] * int(count))
+    return [value + offset for value, offset in zip(fitted, offsets, strict=True)]
 
 
 # ------------------------------------------------------------------------ SVG
@@ -288,7 +290,7 @@ def to_svg(graph: Graph, path: Iterable[str] = (), fired: Iterable[str] = (), *,
 
 
 def _ports(drawn: Layout) -> dict[tuple[int, str], float]:
-    """Where each edge leaves its source and enters its target: spread along the box, in the order of their other ends."""
+    """Where each edge leaves its source and enters its target: spread along the box, ordered by their other ends."""
     ports: dict[tuple[int, str], float] = {}
     outgoing: dict[str, list[tuple[float, int]]] = {}
     incoming: dict[str, list[tuple[float, int]]] = {}
@@ -344,7 +346,8 @@ def _label(box: Box, fired: set[str], walked: bool, kind: str) -> str:
 
 def _node(box: Box, walked: bool) -> str:
     x, y = box.x - box.width / 2, box.y
-    fill = {"start": COLOURS["start"], "previous": COLOURS["start"], "action": COLOURS["action"]}.get(box.kind, COLOURS["node"])
+    fills = {"start": COLOURS["start"], "previous": COLOURS["start"], "action": COLOURS["action"]}
+    fill = fills.get(box.kind, COLOURS["node"])
     if walked:
         fill = COLOURS["node_walked"]
     stroke = COLOURS["walked"] if walked else COLOURS["border"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 from resetdesk import config as config_module
@@ -65,8 +65,9 @@ def replay(store: Store, keys: list[str], *, messages: int, days: int, end: date
     rng = random.Random(seed)
     templates = []
     for key in keys:
-        templates.append((_rows(store, "messages", "key = ?", [key]), _rows(store, "decisions", "message_key = ?", [key]),
-                          _rows(store, "outbox", "message_key = ?", [key]), _rows(store, "audit", "message_key = ?", [key])))
+        templates.append((_rows(store, "messages", "key = ?", [key]),
+                          *(_rows(store, table, "message_key = ?", [key])
+                            for table in ("decisions", "outbox", "audit"))))
     start = end - timedelta(days=days)
     moments = sorted(start + timedelta(seconds=rng.uniform(0, days * 86400)) for _ in range(messages))
     next_outbox = (store.db.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()[0] or 0) + 1
@@ -125,8 +126,8 @@ def hold_some(store: Store, count: int = 3) -> list[int]:
 
 
 def build(path: Path, *, messages: int = 0, days: int = 30, corpus_limit: int | None = None,
-          end: datetime = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc), seed: int = 8):
-    """A store at `path`: the corpus decided for real, `messages` more replayed before it; returns (store, clock, keys)."""
+          end: datetime = datetime(2026, 11, 30, 15, 0, tzinfo=UTC), seed: int = 8):
+    """A store at `path`: the corpus decided for real, `messages` more replayed before it: (store, clock, keys)."""
     from conftest import Clock
 
     clock = Clock(end - timedelta(hours=4))

@@ -306,7 +306,8 @@ class IdentityServer:
     # -- directory
 
     def add_client(self, client_id: str | None = None, secret: str | None = None, mailbox: str = "",
-                   roles: tuple[str, ...] | list[str] = (), redirect_uris: tuple[str, ...] | list[str] = ()) -> tuple[str, str]:
+                   roles: tuple[str, ...] | list[str] = (),
+                   redirect_uris: tuple[str, ...] | list[str] = ()) -> tuple[str, str]:
         """Register an app. Returns (client_id, secret).
 
         `mailbox` is the IMAP login its tokens are good for; `roles` the Graph
@@ -481,8 +482,8 @@ class IdentityServer:
         if params["tenant"] != self.tenant_id:
             return HttpResponse(400, {"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."})
         if form.get("grant_type") not in ("client_credentials", "authorization_code"):
-            return HttpResponse(400, {"error": "unsupported_grant_type",
-                                      "error_description": "AADSTS70003: only client_credentials and authorization_code are served here."})
+            return HttpResponse(400, {"error": "unsupported_grant_type", "error_description":
+                                      "AADSTS70003: only client_credentials and authorization_code are served here."})
         client = self.clients.get(form.get("client_id", ""))
         if client is None:
             return HttpResponse(400, {"error": "unauthorized_client",
@@ -524,7 +525,8 @@ class IdentityServer:
         allowed = client["redirect_uris"]
         if (allowed and redirect_uri not in allowed) or (not allowed and not redirect_uri.startswith(
                 ("http://127.0.0.1:", "https://127.0.0.1:", "http://localhost:"))):
-            return _page(400, "AADSTS50011: The redirect URI does not match the redirect URIs configured for the application.")
+            return _page(400, "AADSTS50011: The redirect URI does not match the redirect URIs configured "
+                              "for the application.")
         if query.get("response_type") != "code" or query.get("code_challenge_method") != "S256" \
                 or not query.get("code_challenge"):
             return _page(400, "AADSTS9002325: Proof Key for Code Exchange is required.")
@@ -558,16 +560,16 @@ class IdentityServer:
         with self._lock:
             grant = self.codes.pop(form.get("code", ""), None)   # a code is good once
         if grant is None or time.time() - grant["at"] > 600:
-            return HttpResponse(400, {"error": "invalid_grant",
-                                      "error_description": "AADSTS70008: The provided authorization code or refresh token has expired or was already used."})
+            return HttpResponse(400, {"error": "invalid_grant", "error_description": "AADSTS70008: The provided "
+                                      "authorization code or refresh token has expired or was already used."})
         query, user = grant["query"], grant["user"]
         if query.get("client_id") != form.get("client_id") or query.get("redirect_uri") != form.get("redirect_uri"):
-            return HttpResponse(400, {"error": "invalid_grant",
-                                      "error_description": "AADSTS50148: the code was issued to another client or redirect URI."})
+            return HttpResponse(400, {"error": "invalid_grant", "error_description":
+                                      "AADSTS50148: the code was issued to another client or redirect URI."})
         challenge = base64url(hashlib.sha256(form.get("code_verifier", "").encode()).digest())
         if not secrets.compare_digest(challenge, query.get("code_challenge", "")):
-            return HttpResponse(400, {"error": "invalid_grant",
-                                      "error_description": "AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request."})
+            return HttpResponse(400, {"error": "invalid_grant", "error_description": "AADSTS501481: The Code_Verifier "
+                                      "does not match the code_challenge supplied in the authorization request."})
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": f"{self.base_url}/{self.tenant_id}/v2.0", "aud": form["client_id"], "iat": now, "nbf": now,

@@ -41,7 +41,8 @@ def test_units_are_hardened_and_take_secrets_from_a_file_or_credentials(unit):
 def test_systemd_accepts_the_units_and_rates_them_well(tmp_path):
     for unit in UNITS:
         # Pointed at this environment's resetdesk: verify wants an executable ExecStart.
-        text = (CONTRIB / unit).read_text().replace("/opt/resetdesk/bin/resetdesk", str(Path(sys.executable).parent / "resetdesk"))
+        here = str(Path(sys.executable).parent / "resetdesk")
+        text = (CONTRIB / unit).read_text().replace("/opt/resetdesk/bin/resetdesk", here)
         (tmp_path / unit).write_text(text)
     verified = subprocess.run(["systemd-analyze", "verify", *(str(tmp_path / u) for u in UNITS)],
                               capture_output=True, text=True)

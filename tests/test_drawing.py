@@ -32,7 +32,7 @@ def test_the_layout_is_top_down_compact_and_nothing_overlaps():
         rows.setdefault(box.rank, []).append(box)
     for row in rows.values():
         row.sort(key=lambda box: box.x)
-        for a, b in zip(row, row[1:]):
+        for a, b in zip(row, row[1:], strict=False):
             assert b.x - a.x >= (a.width + b.width) / 2 + NODE_GAP - 0.01, (a.key, b.key)
     # Top-down: every edge goes down, the start on top.
     for link in drawn.links:

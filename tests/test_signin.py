@@ -82,7 +82,8 @@ def test_signature_issuer_audience_nonce_and_expiry_are_verified(identity):
     issuer = f"{identity.authority}/v2.0"
     good = identity.sign(id_token(identity, "app-1"))
     assert verify_id_token(good, keys, issuer=issuer, audience="app-1", nonce="n1")["oid"] == "user-1"
-    forged = identity.sign(id_token(identity, "app-1"), key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = identity.sign(id_token(identity, "app-1"), key=other_key)
     cases = {
         "forged": forged,
         "unknown key": identity.sign(id_token(identity, "app-1"), kid="other-kid"),

@@ -36,12 +36,15 @@ def decide(store: Store, key: str, sender: str = "anna@contoso.no", *, message_i
     return row
 
 
+APPLIED = ["0001_initial", "0002_outbox_window_index", "0003_console_indexes"]
+
+
 def test_migrations_create_plain_tables_once(tmp_path, store):
     assert {"messages", "decisions", "outbox", "audit", "_sqlite_migrations"} <= set(store.db.table_names())
-    assert [m.name for m in migrations.applied(store.db)] == ["0001_initial", "0002_outbox_window_index", "0003_console_indexes"]
+    assert [m.name for m in migrations.applied(store.db)] == APPLIED
     store.close()
     again = Store(tmp_path / "desk.db")
-    assert [m.name for m in migrations.applied(again.db)] == ["0001_initial", "0002_outbox_window_index", "0003_console_indexes"]
+    assert [m.name for m in migrations.applied(again.db)] == APPLIED
     assert migrations.pending(again.db) == []
     again.close()
 

@@ -17,6 +17,7 @@ from resetdesk.errors import ConfigError
 from resetdesk.store import Store
 from resetdesk.web.app import create_app, safe_next
 from resetdesk.web.server import local_principal
+from datetime import UTC
 
 pytestmark = pytest.mark.servers
 
@@ -76,9 +77,9 @@ def local(db):
 
 
 def history_clock():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return lambda: datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
+    return lambda: datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
 
 def signed_in(app):
@@ -332,8 +333,8 @@ def entra_signin(app, identity, login):
     http.verify = str(identity.ca_file)
     form = http.get(start.headers["Location"])
     request_id = re.search(r'name="request" value="([^"]+)"', form.text).group(1)
-    back = http.post(urllib.parse.urljoin(start.headers["Location"], urllib.parse.urlsplit(start.headers["Location"]).path),
-                     data={"request": request_id, "login": login}, allow_redirects=False)
+    form_url = urllib.parse.urljoin(start.headers["Location"], urllib.parse.urlsplit(start.headers["Location"]).path)
+    back = http.post(form_url, data={"request": request_id, "login": login}, allow_redirects=False)
     callback = urllib.parse.urlsplit(back.headers["Location"])
     assert callback.path == "/auth/callback"
     return client, client.get(f"{callback.path}?{callback.query}")

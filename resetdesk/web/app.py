@@ -29,10 +29,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
-from flask import Blueprint, Flask, Response, abort, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, g, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from ..config import Config
 from ..errors import ResetdeskError, SigninError
@@ -270,7 +272,7 @@ def signout():
     return response
 
 
-def register(app: Flask, blueprint: Blueprint, nav: list[tuple[str, str, str]] = ()) -> None:
+def register(app: Flask, blueprint: Blueprint, nav: tuple[tuple[str, str, str], ...] = ()) -> None:
     """Add a blueprint of pages and its header tabs (endpoint, label, permission)."""
     app.register_blueprint(blueprint)
     app.extensions["resetdesk"].nav.extend(nav)
@@ -349,6 +351,6 @@ def create_app(config: Config, *, base_url: str, local_principal: Principal | No
         return error_page(500, "Something failed", "The error is in the console's log.")
 
     app.register_blueprint(auth)
-    register(app, pages, nav=[("pages.overview", "Overview", "view"), ("pages.audit_trail", "Audit trail", "view"),
-                              ("pages.outbox", "Outbox", "view")])
+    register(app, pages, nav=(("pages.overview", "Overview", "view"), ("pages.audit_trail", "Audit trail", "view"),
+                              ("pages.outbox", "Outbox", "view")))
     return app

@@ -87,7 +87,7 @@ def stacked_bars(title: str, days: list[str], values: dict[str, dict[str, int]],
     colours = {key: PALETTE[n % len(PALETTE)] for n, key in enumerate(keys)}
     body = []
     for n, day in enumerate(days):
-        y = TOP + plot
+        y = float(TOP + plot)
         for key in keys:
             count = values.get(day, {}).get(key, 0)
             if not count:
@@ -113,6 +113,7 @@ def bars(title: str, days: list[str], values: dict[str, float], unit: str = "", 
         if day not in values:
             continue
         h = plot * values[day] / top
+        label = escape(_number(values[day], unit))
         body.append(f'<rect x="{LEFT + slot * n + 1:.1f}" y="{TOP + plot - h:.1f}" width="{max(1.0, slot - 2):.1f}" '
-                    f'height="{h:.1f}" fill="{colour}"><title>{day}: {escape(_number(values[day], unit))}</title></rect>')
+                    f'height="{h:.1f}" fill="{colour}"><title>{day}: {label}</title></rect>')
     return _frame(title, HEIGHT, body, scale, unit, days)

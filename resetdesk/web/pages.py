@@ -47,7 +47,8 @@ def overview():
     panels = [panel(current) for panel in console().overview_panels]
     return render_template(
         "overview.html", figures=figures,
-        mails_chart=charts.stacked_bars("Mails a day by scenario, last 30 days", figures.days, figures.mails, scenarios),
+        mails_chart=charts.stacked_bars("Mails a day by scenario, last 30 days", figures.days, figures.mails,
+                                        scenarios),
         reply_chart=charts.bars("Median time from decision to reply sent, by day", figures.days,
                                 figures.reply_seconds, unit="s", colour=charts.PALETTE[2]),
         escalation_chart=charts.bars("Mails escalated to a person, by day", figures.days,
@@ -72,7 +73,8 @@ def _cursor(current, value: str | None) -> tuple[str, int] | None:
 @requires("view")
 def audit_trail():
     current = store()
-    filters = {name: (request.args.get(name) or "").strip() for name in ("sender", "scenario", "event", "since", "until")}
+    filters = {name: (request.args.get(name) or "").strip()
+               for name in ("sender", "scenario", "event", "since", "until")}
     problems = []
     try:
         since = bound(filters["since"], end=False)
@@ -97,12 +99,12 @@ def audit_trail():
     else:
         rows = rows[:PAGE_SIZE]
         newer, older = before is not None, more
-    query = {k: v for k, v in filters.items() if v}
+    query: dict[str, Any] = {k: v for k, v in filters.items() if v}
     return render_template(
         "audit.html", rows=rows, filters=filters, problems=problems,
         events=current.distinct_values("audit", "event"), scenarios=current.distinct_values("audit", "scenario"),
-        newer_url=url_for("pages.audit_trail", after=rows[0]["id"], **query) if rows and newer else None,
-        older_url=url_for("pages.audit_trail", before=rows[-1]["id"], **query) if rows and older else None,
+        newer_url=url_for("pages.audit_trail", **query, after=rows[0]["id"]) if rows and newer else None,
+        older_url=url_for("pages.audit_trail", **query, before=rows[-1]["id"]) if rows and older else None,
         newest_url=url_for("pages.audit_trail", **query) if before or after else None,
         summary=summary)
 
@@ -126,13 +128,13 @@ def _text_of(row: OutboxRow) -> str | None:
     if row.kind not in SHOWN_KINDS:
         return None
     message = email.message_from_bytes(row.raw, policy=email.policy.default)
-    body = message.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+    body: Any = message.get_body(preferencelist=("plain",))
     if body is None:
         return ""
     try:
         return body.get_content()
-    except (LookupError, ValueError):
-        return body.get_payload(decode=True).decode("utf-8", "replace")
+    except (LookupError, ValueError):   # an unknown or broken charset: the bytes as UTF-8, marked where wrong
+        return bytes(body.get_payload(decode=True) or b"").decode("utf-8", "replace")
 
 
 def _subject_of(row: OutboxRow) -> str:

@@ -53,7 +53,7 @@ def serve(config: Config, *, local: bool = False, as_approver: str | None = None
 
     server = create_server(application, host=host, port=config.web.port if port is None else port,
                            threads=THREADS, ident="resetdesk", clear_untrusted_proxy_headers=True)
-    actual = server.effective_port   # type: ignore[union-attr]
+    actual = server.effective_port
     base_url = config.web.public_url or f"http://{host}:{actual}"
     app = create_app(config, base_url=base_url, local_principal=principal)
     holder["app"] = app
