@@ -11,6 +11,7 @@ saying why.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -43,15 +44,24 @@ def browser():
         launched.close()
 
 
-@pytest.fixture
-def console(tmp_path, identity, oauth_app):
-    """A console on a real HTTP server over a store with history; its URL, its store path, the held rows."""
-    from werkzeug.serving import make_server
-
-    path = tmp_path / "desk.db"
+@pytest.fixture(scope="module")
+def history_db(tmp_path_factory):
+    """A store with the corpus decided and 1,500 messages of history, two replies held (one in doubt)."""
+    path = tmp_path_factory.mktemp("browser-history") / "desk.db"
     store, _clock, _keys = history.build(path, messages=1500, days=30)
     held = history.hold_some(store, 2)
     store.close()
+    return path, held
+
+
+@pytest.fixture
+def console(tmp_path, history_db, identity, oauth_app):
+    """A console on a real HTTP server over a copy of the history store; its URL, its store path, the held rows."""
+    from werkzeug.serving import make_server
+
+    path = tmp_path / "desk.db"
+    shutil.copy(history_db[0], path)
+    held = history_db[1]
     identity.add_user("oid-ola", OPERATOR, displayName="Ola Hansen")
     identity.add_user("oid-cto", APPROVER, displayName="Kari Lund")
     identity.add_user("oid-eve", STRANGER, displayName="Eve")
