@@ -408,6 +408,27 @@ def test_resetdesk_web_local_prints_one_link_serves_and_stops_on_sigterm(db, tmp
     assert status == 0, process.stderr.read()
 
 
+@pytest.mark.parametrize("trust_proxy", [False, True])
+def test_behind_a_tls_proxy_cookies_are_secure_only_when_the_proxy_is_trusted(db, tmp_path, trust_proxy):
+    config = tmp_path / "desk.toml"
+    config.write_text(f'[store]\npath = "{db[0]}"\n[web]\nport = 0\ntrust_proxy = {str(trust_proxy).lower()}\n')
+    process = subprocess.Popen([sys.executable, "-c", "from resetdesk.cli import cli; cli()", "web", "--local",
+                                "--config", str(config)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        link = process.stdout.readline().strip()
+        http = requests.Session()
+        http.trust_env = False
+        answer = http.get(link, headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "desk.contoso.no",
+                                         "X-Forwarded-For": "192.0.2.7"})
+        assert answer.status_code == 200
+        cookie = answer.headers["Set-Cookie"]
+        assert ("Secure" in cookie and cookie.startswith("__Host-")) is trust_proxy, cookie
+        assert ("Strict-Transport-Security" in answer.headers) is trust_proxy
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(10)
+
+
 def test_resetdesk_web_refuses_as_without_local(tmp_path):
     from click.testing import CliRunner
 

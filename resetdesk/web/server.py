@@ -51,8 +51,10 @@ def serve(config: Config, *, local: bool = False, as_approver: str | None = None
     def application(environ, start_response):
         return holder["app"](environ, start_response)
 
+    # X-Forwarded-* reach the app (its ProxyFix reads them) only with web.trust_proxy; else waitress drops them.
     server = create_server(application, host=host, port=config.web.port if port is None else port,
-                           threads=THREADS, ident="resetdesk", clear_untrusted_proxy_headers=True)
+                           threads=THREADS, ident="resetdesk",
+                           clear_untrusted_proxy_headers=not config.web.trust_proxy)
     actual = server.effective_port
     base_url = config.web.public_url or f"http://{host}:{actual}"
     app = create_app(config, base_url=base_url, local_principal=principal)
