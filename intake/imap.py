@@ -109,6 +109,7 @@ class ImapSource:
         self._failures = 0                       # consecutive failed attempts; drives the backoff
         self._down_since: float | None = None
         self._said_no_idle = False
+        self.listed: int | None = None           # messages in the watched folder at the latest listing
 
     # ------------------------------------------------------------------ protocol
 
@@ -173,6 +174,38 @@ class ImapSource:
                 client.shutdown()
             except Exception:
                 pass
+
+    def probe(self) -> dict:
+        """Connect, log in and look at the folders once, without retrying, then log out (`resetdesk check`).
+
+        Returns {"messages": count in the watched folder, "missing": role
+        folders not there yet (created at the first move)}. Raises
+        IntakeConnectionError, IntakeAuthError or IntakeError naming what failed.
+        """
+        try:
+            client = self._open()
+        except (OSError, imaplib.IMAP4.error) as error:
+            raise IntakeConnectionError(f"IMAP {self.host}:{self.port}: cannot connect: {_describe(error)}") from None
+        try:
+            try:
+                self._login(client)
+            except _Transient as error:
+                raise IntakeConnectionError(f"IMAP {self.host}:{self.port}: {error}") from None
+            except (OSError, imaplib.IMAP4.abort) as error:
+                raise IntakeConnectionError(f"IMAP {self.host}:{self.port}: {_describe(error)}") from None
+            names = {folder for _flags, _delimiter, folder in client.list_folders()}
+            watched = self._server_name(client, self.folder)
+            if watched not in names:
+                raise IntakeError(f"IMAP {self.name}: the watched folder {self.folder} does not exist")
+            messages = client.folder_status(watched, ["MESSAGES"])[b"MESSAGES"]
+            missing = [self.config.imap[key] for key in _ROLE_KEYS.values()
+                       if self._server_name(client, self.config.imap[key]) not in names]
+        finally:
+            try:
+                client.logout()
+            except Exception:
+                _abandon(client)
+        return {"messages": messages, "missing": missing}
 
     def __enter__(self) -> "ImapSource":
         return self
@@ -361,6 +394,7 @@ class ImapSource:
             for uid, data in client.fetch(uids[start:start + SIZE_BATCH], ["RFC822.SIZE"]).items():
                 sizes[uid] = int(data[b"RFC822.SIZE"])
         uids = [uid for uid in uids if uid in sizes]
+        self.listed = len(uids)
         # Mail that arrives after this point has a UID >= this; wait() looks for it before idling.
         uidnext = info.get(b"UIDNEXT") or 1
         self._next_unseen_uid = max([uidnext, *(uid + 1 for uid in uids[-1:])])

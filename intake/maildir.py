@@ -52,6 +52,7 @@ class MaildirSource:
         except OSError as error:
             raise IntakeError(f"{self.name}: cannot create the Maildir: {error}") from error
         self._seen: set[str] = set()
+        self.listed: int | None = None
 
     def _listing(self) -> list[tuple[int, str, Path]]:
         entries = []
@@ -79,6 +80,7 @@ class MaildirSource:
         """Every message in new/ and cur/, oldest first; bodies over the limit are not read."""
         listing = self._listing()
         self._seen = {name for _, name, _ in listing}
+        self.listed = len(listing)
         for _, name, path in listing:
             try:
                 size = path.stat().st_size

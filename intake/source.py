@@ -19,6 +19,7 @@ class MailSource(Protocol):
     """
 
     name: str
+    listed: int | None   # how many messages the latest fetch_new found (progress on a terminal); None before one
 
     def fetch_new(self) -> Iterator[RawMessage]:
         """Every message now in the watched folder, oldest first."""

@@ -50,7 +50,7 @@ class TokenProvider:
         self.config = config
         oauth = config.oauth
         self.client_id: str = oauth.client_id
-        self.authority: str = (oauth.authority or f"{DEFAULT_AUTHORITY_HOST}/{oauth.tenant_id}").rstrip("/")
+        self.authority: str = authority_for(config)
         self.ca_file: str = str(config.resolve_path(oauth.ca_file)) if oauth.ca_file else ""
         self.default_scope: str = oauth.imap_scope
 
@@ -122,25 +122,42 @@ class TokenProvider:
             _APPS.pop(self._key(secret), None)
 
     def _build_app(self, secret: str):
-        import msal
-        import requests
+        return confidential_app(self.client_id, secret, self.authority, self.ca_file)
 
-        session = requests.Session()
-        # trust_env=False: REQUESTS_CA_BUNDLE (and .netrc) would otherwise override `verify`.
-        session.trust_env = False
-        session.verify = self.ca_file or True
-        options: dict[str, Any] = {}
-        if not _is_microsoft_host(self.authority):
-            # A private authority (tests, a stand-in) is not in Microsoft's instance metadata.
-            options["instance_discovery"] = False
-        try:
-            # msal reads the OpenID configuration here, so network failures surface now.
-            return msal.ConfidentialClientApplication(
-                self.client_id, client_credential=secret, authority=self.authority,
-                http_client=session, **options)
-        except Exception as error:
-            raise TokenServiceUnavailable(
-                f"cannot reach the identity platform at {self.authority}: {_redact(str(error), secret)}") from None
+
+def http_session(ca_file: str = ""):
+    """A requests session that verifies with `ca_file` (or the system's CAs) whatever the environment says."""
+    import requests
+
+    session = requests.Session()
+    # trust_env=False: REQUESTS_CA_BUNDLE (and .netrc) would otherwise override `verify`.
+    session.trust_env = False
+    session.verify = ca_file or True
+    return session
+
+
+def authority_for(config: Config) -> str:
+    """oauth.authority, or Microsoft's authority for oauth.tenant_id."""
+    oauth = config.oauth
+    return (oauth.authority or f"{DEFAULT_AUTHORITY_HOST}/{oauth.tenant_id}").rstrip("/")
+
+
+def confidential_app(client_id: str, secret: str, authority: str, ca_file: str = ""):
+    """An msal ConfidentialClientApplication; reads the OpenID configuration now (TokenServiceUnavailable)."""
+    import msal
+
+    options: dict[str, Any] = {}
+    if not _is_microsoft_host(authority):
+        # A private authority (tests, a stand-in) is not in Microsoft's instance metadata.
+        options["instance_discovery"] = False
+    try:
+        # msal reads the OpenID configuration here, so network failures surface now.
+        return msal.ConfidentialClientApplication(
+            client_id, client_credential=secret, authority=authority,
+            http_client=http_session(ca_file), **options)
+    except Exception as error:
+        raise TokenServiceUnavailable(
+            f"cannot reach the identity platform at {authority}: {_redact(str(error), secret)}") from None
 
 
 def _redact(text: str, secret: str) -> str:

@@ -37,24 +37,13 @@ def run(config_path, once, log_format):
 
 def _audit_bound(value: str | None, *, end: bool) -> str | None:
     """A --since/--until value as a stored timestamp (UTC); a bare date covers its whole day."""
-    from datetime import date, datetime, timedelta, timezone
+    from .report import bound
 
-    from .store import timestamp
-
-    if not value:
-        return None
     try:
-        if len(value) == 10:
-            day = date.fromisoformat(value) + timedelta(days=1 if end else 0)
-            moment = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-        else:
-            moment = datetime.fromisoformat(value)
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
+        return bound(value, end=end)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time",
                                  param_hint="--until" if end else "--since") from None
-    return timestamp(moment)
 
 
 def _audit_line(row: dict) -> str:
@@ -68,11 +57,12 @@ def _audit_line(row: dict) -> str:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
 @click.option("--sender", metavar="ADDR", help="Only events about this address (a requester, or a recipient of ours).")
 @click.option("--scenario", metavar="S", help="Only events with this scenario (sspr, support, ...).")
+@click.option("--event", metavar="E", help="Only events of this kind (decided, delivery_sent, console_signin, ...).")
 @click.option("--since", metavar="DATE", help="From this day (YYYY-MM-DD) or time (ISO 8601), UTC.")
 @click.option("--until", metavar="DATE", help="Up to and including this day, or before this time, UTC.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N events (the newest).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def audit(config_path, sender, scenario, since, until, limit, as_json):
+def audit(config_path, sender, scenario, event, since, until, limit, as_json):
     """List the audit trail, newest first.
 
     Every decision, held or suppressed reply, parked message and delivery is
@@ -83,7 +73,7 @@ def audit(config_path, sender, scenario, since, until, limit, as_json):
     """
     store = _open_store(config_path)
     try:
-        rows = store.audit_rows(sender=sender, scenario=scenario, since=_audit_bound(since, end=False),
+        rows = store.audit_rows(sender=sender, scenario=scenario, event=event, since=_audit_bound(since, end=False),
                                 until=_audit_bound(until, end=True), limit=limit)
     finally:
         store.close()
@@ -147,17 +137,86 @@ def classify(files, config_path, as_json):
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True, help="Mermaid (Markdown, GitHub) or Graphviz DOT.")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]), default="mermaid", show_default=True,
+              help="Mermaid (Markdown, GitHub), Graphviz DOT, or SVG laid out by resetdesk (no Graphviz needed).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="A knowledge directory other than the shipped data/.")
 def graph(fmt, data_dir):
     """Export the knowledge graph: scenarios, the rules between them, actions.
 
-    Example: resetdesk graph --format dot | dot -Tpng > graph.png
+    Example: resetdesk graph --format svg > graph.svg
     """
+    from .rules.drawing import to_svg
     from .rules.graph import load_graph, to_dot, to_mermaid
 
     loaded = load_graph(f"{data_dir}/graph.toml" if data_dir else None)
-    click.echo(to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded), nl=False)
+    exporters = {"mermaid": to_mermaid, "dot": to_dot, "svg": to_svg}
+    click.echo(exporters[fmt](loaded), nl=False)
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
+@click.option("--local", is_flag=True,
+              help="No Entra ID: bind 127.0.0.1 and print a one-time sign-in link (good once, for 10 minutes).")
+@click.option("--as", "as_approver", metavar="APPROVER",
+              help="With --local: act as this approver (on policy.approvers) instead of as an operator.")
+@click.option("--bind", metavar="ADDR", help="Listen on this address instead of web.bind (127.0.0.1 by default).")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=None,
+              help="Listen on this port instead of web.port (0: any free port).")
+def web(config_path, local, as_approver, bind, port):
+    """The web console: decisions explained, the audit trail, the outbox.
+
+    Operators and approvers sign in with Entra ID (OpenID Connect with PKCE;
+    [web] and [oauth] in the config); anyone else is refused and recorded.
+    On the host itself, `--local` needs no Entra ID: it prints one line, a
+    link that signs you in once as an operator (or, with --as, as that
+    approver). Stops on SIGTERM or Ctrl-C.
+
+    Example: resetdesk web --local
+    """
+    from .errors import ConfigError
+    from .process import configure_logging
+    from .web.server import serve
+
+    config = load_config_or_exit(config_path)
+    if as_approver and not local:
+        raise click.UsageError("--as works with --local only: on Entra ID, who you are is who signed in")
+    if local and bind and bind != "127.0.0.1":
+        raise click.UsageError("--local always binds 127.0.0.1")
+    configure_logging(config)
+    try:
+        raise SystemExit(serve(config, local=local, as_approver=as_approver, bind=bind, port=port))
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot listen: {error}") from None
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
+def check(config_path):
+    """Check the config and everything it points at; each line OK or what to fix.
+
+    The config, the knowledge data, the store (writable, migrations), IMAP
+    (connect, log in, the folders) or the Maildir, SMTP (connect, EHLO, AUTH;
+    nothing is sent) or Graph sendMail, and the Graph application permissions
+    the configured features need. Exit status 0 only when everything holds.
+
+    Example: resetdesk check --config /etc/resetdesk/resetdesk.toml
+    """
+    from . import config as config_module
+    from .check import Line, run_checks
+    from .errors import ConfigError
+
+    try:
+        config = config_module.load(config_path)
+    except ConfigError as error:
+        click.echo(str(Line("config", False, str(error))))
+        raise SystemExit(1) from None
+    failed = False
+    for line in run_checks(config):
+        click.echo(str(line))
+        failed = failed or line.ok is False
+    raise SystemExit(1 if failed else 0)
 
 
 def _open_store(config_path):

@@ -88,6 +88,8 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "trusted_authserv_ids": _list("authserv-ids whose Authentication-Results header is trusted (the topmost one counts)."),
         "requesters": _list("Addresses allowed to ask the desk to reset a password (still needs verification and approval)."),
         "approvers": _list("Addresses allowed to approve a reset; never the requester of the same reset."),
+        "operators": _list("Addresses allowed on the web console to look at decisions and the audit trail "
+                           "and release held replies."),
         "reply_address": Setting(str, "from", "Where replies go: 'from' (the From address) or 'return_path'. Never Reply-To.", ("from", "return_path")),
     },
     "imap": {
@@ -164,6 +166,26 @@ SCHEMA: dict[str, dict[str, Setting]] = {
     "escalation": {
         "address": Setting(str, "", "Human address that support/out_of_scope mail is forwarded to; empty: only parked."),
     },
+    "web": {
+        "bind": Setting(str, "127.0.0.1", "Address `resetdesk web` listens on; anything but loopback "
+                        "belongs behind a TLS reverse proxy."),
+        "port": Setting(int, 8480, "Port `resetdesk web` listens on (0: any free port, printed at start).",
+                        minimum=0, maximum=65535),
+        "public_url": Setting(str, "", "The console's URL as people reach it (https://desk.contoso.no behind a "
+                              "proxy); empty: http://bind:port. The sign-in redirect URI is this plus /auth/callback."),
+        "trust_proxy": Setting(bool, False, "Believe X-Forwarded-For/-Proto/-Host from one reverse proxy in front "
+                               "(only when nothing else can reach the port)."),
+        "client_id": Setting(str, "", "App registration for people's sign-in (OpenID Connect); "
+                             "empty: oauth.client_id."),
+        "client_secret_env": Setting(str, "", "Environment variable holding that app's client secret; "
+                                     "empty: oauth.client_secret_env."),
+        "session_minutes": Setting(int, 60, "A console session ends this long after sign-in.",
+                                   minimum=1, maximum=24 * 60),
+        "signin_max_age_seconds": Setting(int, 300, "A sign-in counts only if the password or MFA was entered "
+                                          "this recently (max_age, auth_time).", minimum=30, maximum=3600),
+        "auth_context": Setting(str, "", "A Conditional Access authentication context id (c1..c99) the sign-in "
+                                "asks for; its acrs claim then stands in for amr=mfa."),
+    },
     "log": {
         "format": Setting(str, "text", "text | json", ("text", "json")),
         "level": Setting(str, "INFO", "DEBUG | INFO | WARNING | ERROR", ("DEBUG", "INFO", "WARNING", "ERROR")),
@@ -223,11 +245,24 @@ class Config:
             raise AttributeError(name) from None
 
     def secret(self, table: str, key: str) -> str:
-        """The secret named by `<table>.<key>` (an *_env key), read from the environment."""
+        """The secret named by `<table>.<key>` (an *_env key): from the environment, else a systemd credential.
+
+        Under systemd, `LoadCredential=NAME:/path` puts the secret in the file
+        $CREDENTIALS_DIRECTORY/NAME, readable by the service alone, where the
+        environment is visible to anyone who may inspect the process.
+        """
         variable = self.tables[table][key]
         value = os.environ.get(variable, "") if variable else ""
+        if not value and variable and os.environ.get("CREDENTIALS_DIRECTORY"):
+            credential = Path(os.environ["CREDENTIALS_DIRECTORY"]) / variable
+            try:
+                value = credential.read_text(encoding="utf-8").rstrip("\r\n")
+            except (OSError, UnicodeDecodeError):
+                value = ""
         if not value:
-            raise ConfigError(f"{table}.{key}: environment variable {variable or '(unset)'} is empty or missing")
+            credentials = " (and no systemd credential of that name)" if os.environ.get("CREDENTIALS_DIRECTORY") else ""
+            raise ConfigError(f"{table}.{key}: environment variable {variable or '(unset)'} is empty or missing"
+                              f"{credentials}")
         return value
 
     def desk_address(self) -> str:
@@ -307,7 +342,7 @@ def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
 
 def _normalise_addresses(tables: dict[str, Section]) -> None:
     policy = dict(tables["policy"])
-    for key in ("requesters", "approvers"):
+    for key in ("requesters", "approvers", "operators"):
         policy[key] = tuple(a.strip().lower() for a in policy[key])
     policy["desk_address"] = policy["desk_address"].strip().lower()
     policy["trusted_authserv_ids"] = tuple(a.strip().lower() for a in policy["trusted_authserv_ids"])

@@ -26,7 +26,7 @@ from .config import Config
 from .crashpoints import crash_point
 from .errors import PermanentDeliveryError, TransientDeliveryError
 from .responders.transport import DeliveryInDoubt, Transport, TransportUnavailable
-from .store import OutboxRow, Store
+from .store import IN_DOUBT, OutboxRow, Store
 
 log = logging.getLogger("resetdesk")
 
@@ -63,7 +63,7 @@ class Deliverer:
             self.store.requeue(row.id, f"{why}; {self.transport.name} does not have it")
             log.info("outbox %s: %s; %s does not have it: queued again", row.id, why, self.transport.name)
         else:
-            self.store.hold(row.id, f"in doubt: {why}; not resent (check the mail server's log for "
+            self.store.hold(row.id, f"{IN_DOUBT}{why}; not resent (check the mail server's log for "
                                     f"Message-ID <{row.message_id}>, then release it if it never left)",
                             event="delivery_in_doubt")
             log.warning("outbox %s to %s is in doubt (%s): held, not resent; Message-ID <%s>",

@@ -47,3 +47,11 @@ class PermanentDeliveryError(DeliveryError):
 
 class StoreError(ResetdeskError):
     """The SQLite store is unusable (migrations, locking, corruption)."""
+
+
+class SigninError(ResetdeskError):
+    """A person's sign-in (an OpenID Connect ID token) was refused: `reason` says which check failed."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason

@@ -8,6 +8,8 @@ import logging
 import os
 import signal
 import sys
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -39,9 +41,75 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def configure_logging(config: Config, log_format: str | None = None) -> None:
-    """The `resetdesk` logger to stderr, as text or JSON lines, at the configured level."""
-    handler = logging.StreamHandler(sys.stderr)
+class Progress:
+    """One line on a terminal that `run --once` keeps current while it works through a backlog.
+
+    "resetdesk: 1,200 of 5,000 messages (412/s, about 9 s left)", redrawn at
+    most every `interval` seconds. Log lines written through `stream()` clear
+    it first and redraw it after, so the two never garble each other.
+    """
+
+    def __init__(self, terminal: IO[str], total: Callable[[], int | None] = lambda: None, interval: float = 0.2,
+                 clock: Callable[[], float] = time.monotonic):
+        self.terminal = terminal
+        self.total = total          # how many there are, if the source knows
+        self.interval = interval
+        self.clock = clock
+        self.started = clock()
+        self.line = ""
+        self._drawn_at = 0.0
+
+    def __call__(self, done: int) -> None:
+        now = self.clock()
+        total = self.total()
+        if now - self._drawn_at < self.interval and (total is None or done < total):
+            return
+        self._drawn_at = now
+        elapsed = max(now - self.started, 1e-6)
+        rate = done / elapsed
+        text = f"resetdesk: {done:,}" + (f" of {total:,}" if total else "") + f" messages ({rate:,.0f}/s"
+        if total and rate > 0 and done < total:
+            text += f", about {_seconds((total - done) / rate)} left"
+        self.line = text + ")"
+        self._draw()
+
+    def _draw(self) -> None:
+        self.terminal.write("\r\x1b[K" + self.line)
+        self.terminal.flush()
+
+    def stream(self) -> IO[str]:
+        """A stream for the log handler: each write clears the progress line and redraws it after."""
+        progress = self
+
+        class _Stream:
+            def write(self, text: str) -> int:
+                if progress.line:
+                    progress.terminal.write("\r\x1b[K")
+                progress.terminal.write(text)
+                if progress.line and text.endswith("\n"):
+                    progress._draw()
+                return len(text)
+
+            def flush(self) -> None:
+                progress.terminal.flush()
+
+        return _Stream()  # type: ignore[return-value]
+
+    def finish(self) -> None:
+        """Leave the last figures on their own line."""
+        if self.line:
+            self.terminal.write("\n")
+            self.terminal.flush()
+            self.line = ""
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f} s" if value < 90 else f"{value / 60:.0f} min"
+
+
+def configure_logging(config: Config, log_format: str | None = None, stream: IO[str] | None = None) -> None:
+    """The `resetdesk` logger to stderr (or `stream`), as text or JSON lines, at the configured level."""
+    handler = logging.StreamHandler(stream or sys.stderr)
     if (log_format or config.log.format) == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -90,9 +158,15 @@ def lock(config: Config) -> IO[str]:
     return handle
 
 
-def run(config: Config, once: bool = False, log_format: str | None = None) -> int:
-    """`resetdesk run`: the desk under a lock, stopped by SIGTERM/SIGINT; returns the exit status."""
-    configure_logging(config, log_format)
+def run(config: Config, once: bool = False, log_format: str | None = None, terminal: IO[str] | None = None) -> int:
+    """`resetdesk run`: the desk under a lock, stopped by SIGTERM/SIGINT; returns the exit status.
+
+    With `once` and stderr on a terminal (`terminal`, for tests), a progress
+    line shows how far a backlog has got.
+    """
+    terminal = terminal if terminal is not None else (sys.stderr if sys.stderr.isatty() else None)
+    progress = Progress(terminal) if once and terminal is not None else None
+    configure_logging(config, log_format, progress.stream() if progress is not None else None)
     try:
         held = lock(config)
     except AlreadyRunning as error:
@@ -106,6 +180,10 @@ def run(config: Config, once: bool = False, log_format: str | None = None) -> in
     previous: dict[int, Any] = {}
     try:
         desk = Desk(config)
+        if progress is not None:
+            source = desk.source
+            progress.total = lambda: getattr(source, "listed", None)
+            desk.progress = progress
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.signal(signum, desk.stop)
         return desk.run(once=once)
@@ -122,4 +200,6 @@ def run(config: Config, once: bool = False, log_format: str | None = None) -> in
             signal.signal(signum, handler)
         if desk is not None:
             desk.close()
+        if progress is not None:
+            progress.finish()
         held.close()

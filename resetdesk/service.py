@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .config import Config
 from .crashpoints import crash_point
@@ -77,6 +77,7 @@ class Desk:
         self.stopping = False
         self._interruptible = False
         self._intake_delay = 0.0
+        self.progress: Callable[[int], None] | None = None   # told the count after each batch (process.Progress)
 
     @property
     def classifier(self) -> Classifier:
@@ -200,6 +201,8 @@ class Desk:
             decided = len(self.process_batch(batch))
             count += decided
             undelivered += decided
+            if self.progress is not None:
+                self.progress(count)
             if undelivered >= DELIVER_EVERY and not self.stopping:
                 self.deliver()
                 undelivered = 0

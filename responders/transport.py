@@ -144,6 +144,21 @@ class SmtpTransport:
     def confirm(self, row: OutboxRow) -> bool | None:
         return None   # SMTP cannot be asked afterwards whether a message arrived
 
+    def probe(self) -> str:
+        """Connect, EHLO, STARTTLS and AUTH as configured, then QUIT; nothing is sent (`resetdesk check`).
+
+        Returns the server's greeting name; TransportUnavailable says what failed.
+        """
+        connection = self._connect()
+        try:
+            name = (connection.ehlo_resp or b"").decode("ascii", "replace").splitlines()[:1]
+        finally:
+            try:
+                connection.quit()
+            except (OSError, smtplib.SMTPException):
+                connection.close()
+        return name[0] if name else self.settings.host
+
     # -- sending ------------------------------------------------------------
 
     def _envelope(self, connection: smtplib.SMTP, row: OutboxRow) -> None:

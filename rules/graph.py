@@ -250,10 +250,14 @@ def to_dot(graph: Graph) -> str:
         lines.append(f"  {name} [label={quote(name + chr(10) + scenario.title['en'] + chr(10) + '(' + scenario.action + ')')}];")
     for edge in graph.rules:
         target = "previous" if edge.target == PREVIOUS else edge.target
-        lines.append(f"  {edge.source} -> {target} [label={quote(edge.name + ': ' + _condition_label(edge.when, edge.unless))}];")
+        # Short labels (the rule's name); the condition is the tooltip: full conditions made the
+        # drawing 7,600 px wide with labels over each other. `resetdesk graph --format svg` lays it out better.
+        lines.append(f"  {edge.source} -> {target} [label={quote(edge.name)}, "
+                     f"tooltip={quote(_condition_label(edge.when, edge.unless))}];")
     for action in graph.actions:
         node = f"{action.scenario}_{action.action}"
         lines.append(f"  {node} [shape=oval, label={quote(action.action)}];")
-        lines.append(f"  {action.scenario} -> {node} [style=dashed, label={quote(action.name + ': ' + _condition_label(action.when, action.unless))}];")
+        lines.append(f"  {action.scenario} -> {node} [style=dashed, label={quote(action.name)}, "
+                     f"tooltip={quote(_condition_label(action.when, action.unless))}];")
     lines.append("}")
     return "\n".join(lines) + "\n"

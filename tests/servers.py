@@ -5,8 +5,10 @@
   checked by introspection against `IdentityServer`.
 - `SmtpServer`: an aiosmtpd server on loopback that records what it receives.
 - `IdentityServer`: an HTTPS stand-in for Entra ID (OpenID configuration,
-  client-credentials token endpoint, token introspection for Dovecot) and for
-  Microsoft Graph (a table of routes that tests may extend).
+  client-credentials token endpoint, token introspection for Dovecot; people's
+  sign-in: an authorize page, the authorization-code grant with PKCE, ID
+  tokens signed with a test RSA key published as JWKS) and for Microsoft
+  Graph (a table of routes that tests may extend).
 
 Nothing here skips or fails a test: servers raise `ServerStartError`, and the
 fixtures in conftest.py decide whether that is a skip or a failure.
@@ -169,18 +171,56 @@ def graph_error(status: int, code: str, message: str, headers: dict[str, str] | 
     return HttpResponse(status, body, headers or {})
 
 
+def base64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _page(status: int, text: str) -> HttpResponse:
+    import html
+
+    return HttpResponse(status, f"<!doctype html><title>Sign in</title><p>{html.escape(text)}</p>".encode(),
+                        {"Content-Type": "text/html; charset=utf-8"})
+
+
+def _signin_form(tenant: str, request_id: str, login: str, error: str = "") -> HttpResponse:
+    """The stand-in's sign-in page: a name, no password (the test decides what the ID token says)."""
+    import html
+
+    body = f"""<!doctype html><html lang="en"><head><title>Sign in to your account</title></head><body>
+<h1>Sign in (test identity provider)</h1>
+{f'<p role="alert">{html.escape(error)}</p>' if error else ''}
+<form method="post" action="/{html.escape(tenant)}/oauth2/v2.0/authorize">
+<input type="hidden" name="request" value="{html.escape(request_id)}">
+<label for="login">Email, phone, or Skype</label>
+<input id="login" name="login" type="email" autofocus value="{html.escape(login)}">
+<button type="submit" id="signin">Sign in</button>
+</form></body></html>"""
+    return HttpResponse(401 if error else 200, body.encode(), {"Content-Type": "text/html; charset=utf-8"})
+
+
 class IdentityServer:
     """Entra ID and Graph stand-in on https://127.0.0.1:<port>.
 
-    Clients (app registrations) are registered with `add_client`; a token is
-    opaque and random, valid for `token_lifetime` seconds, and remembered in
-    `issued`. Dovecot's oauth2 passdb posts tokens to `introspection_url`
-    (the same HTTPS listener; Dovecot trusts the test CA). Graph routes live in
-    `routes`; `add_route` puts a route in front of the others (so a test can
-    inject a 429 for one call with `times=1`).
+    Clients (app registrations) are registered with `add_client`; an app
+    token is random (for the Graph scope a JWT carrying the client's `roles`),
+    valid for `token_lifetime` seconds, and remembered in `issued`. Dovecot's
+    oauth2 passdb posts tokens to `introspection_url` (the same HTTPS
+    listener; Dovecot trusts the test CA). Graph routes live in `routes`;
+    `add_route` puts a route in front of the others (so a test can inject a
+    429 for one call with `times=1`).
+
+    People sign in at the authorize page (a form asking only for the sign-in
+    name of a user added with `add_user`); the code is redeemed once, with
+    the PKCE verifier, for an ID token signed with `signing_key` (JWKS at
+    the tenant's jwks_uri). By default it says MFA, this tenant, signed in
+    now; `set_signin_claims` changes that per user.
     """
 
     def __init__(self, tls: TlsMaterial, tenant_id: str = "contoso-tenant", token_lifetime: int = 3600):
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         self.tls = tls
         self.tenant_id = tenant_id
         self.token_lifetime = token_lifetime
@@ -194,6 +234,14 @@ class IdentityServer:
         self.users: dict[str, dict[str, Any]] = {}       # id and lower-cased UPN -> the same dict
         self.requests: list[HttpRequest] = []
         self.routes: list[Route] = []
+        # People's sign-in: the key ID tokens are signed with, pending authorize requests, issued codes,
+        # and per-user claim overrides (no MFA, another tenant, a stale sign-in) set by tests.
+        self.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.signing_kid = f"test-{secrets.token_hex(4)}"
+        self.authorize_requests: dict[str, dict[str, str]] = {}
+        self.codes: dict[str, dict[str, Any]] = {}
+        self.signin_claims: dict[str, dict[str, Any]] = {}   # user id -> claims put into (or over) its ID tokens
+        self.signins: list[dict[str, Any]] = []              # the ID-token claims issued, for assertions
         self._lock = threading.RLock()
         self._httpd: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -257,13 +305,42 @@ class IdentityServer:
 
     # -- directory
 
-    def add_client(self, client_id: str | None = None, secret: str | None = None, mailbox: str = "") -> tuple[str, str]:
-        """Register an app; `mailbox` is the IMAP login its tokens are good for. Returns (client_id, secret)."""
+    def add_client(self, client_id: str | None = None, secret: str | None = None, mailbox: str = "",
+                   roles: tuple[str, ...] | list[str] = (),
+                   redirect_uris: tuple[str, ...] | list[str] = ()) -> tuple[str, str]:
+        """Register an app. Returns (client_id, secret).
+
+        `mailbox` is the IMAP login its tokens are good for; `roles` the Graph
+        application permissions granted (the `roles` claim of its Graph
+        tokens); `redirect_uris` where people's sign-in may return (empty: any
+        loopback URL).
+        """
         client_id = client_id or f"app-{secrets.token_hex(6)}"
         secret = secret or secrets.token_urlsafe(24)
         with self._lock:
-            self.clients[client_id] = {"secret": secret, "mailbox": mailbox}
+            self.clients[client_id] = {"secret": secret, "mailbox": mailbox, "roles": list(roles),
+                                       "redirect_uris": list(redirect_uris)}
         return client_id, secret
+
+    def set_signin_claims(self, user_id: str, **claims: Any) -> None:
+        """Claims the ID tokens of this user carry over the defaults (amr, tid, acrs, auth_age seconds ...)."""
+        with self._lock:
+            self.signin_claims[user_id] = dict(claims)
+
+    def jwks(self) -> dict[str, Any]:
+        """The published signing keys (RFC 7517), as at the tenant's jwks_uri."""
+        from jwt.algorithms import RSAAlgorithm
+
+        key = json.loads(RSAAlgorithm.to_jwk(self.signing_key.public_key()))
+        key.update({"kid": self.signing_kid, "use": "sig", "alg": "RS256"})
+        return {"keys": [key]}
+
+    def sign(self, claims: dict[str, Any], key=None, kid: str | None = None) -> str:
+        """A JWT over `claims`, RS256 with the tenant's key (or `key`, for a forgery)."""
+        import jwt
+
+        return jwt.encode(claims, key or self.signing_key, algorithm="RS256",
+                          headers={"kid": kid or self.signing_kid, "typ": "JWT"})
 
     def add_user(self, user_id: str, upn: str, **attributes: Any) -> dict[str, Any]:
         """A Graph user reachable by id or UPN; PATCH updates this dict in place."""
@@ -292,6 +369,10 @@ class IdentityServer:
             self.graph_calls.clear()
             self.requests.clear()
             self.routes[:] = [r for r in self.routes if getattr(r.handler, "_default_route", False)]
+            self.authorize_requests.clear()
+            self.codes.clear()
+            self.signin_claims.clear()
+            self.signins.clear()
 
     # -- routes
 
@@ -306,6 +387,9 @@ class IdentityServer:
         defaults = [
             ("GET", r"/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration", IdentityServer._openid_configuration),
             ("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", IdentityServer._token_endpoint),
+            ("GET", r"/(?P<tenant>[^/]+)/discovery/v2\.0/keys", IdentityServer._keys),
+            ("GET", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/authorize", IdentityServer._authorize_page),
+            ("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/authorize", IdentityServer._authorize_submit),
             ("POST", r"/introspect", IdentityServer._introspect),
             ("PATCH", r"/v1\.0/users/(?P<user>[^/]+)", IdentityServer._graph_patch_user),
             ("POST", r"/v1\.0/users/(?P<user>[^/]+)/sendMail", IdentityServer._graph_send_mail),
@@ -379,9 +463,13 @@ class IdentityServer:
             "token_endpoint": f"{base}/oauth2/v2.0/token",
             "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
             "introspection_endpoint": self.introspection_url,
+            "jwks_uri": f"{base}/discovery/v2.0/keys",
             "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
             "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
             "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce", "tid",
+                                 "oid", "preferred_username", "name", "acrs"],
+            "code_challenge_methods_supported": ["S256"],
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
         })
@@ -389,12 +477,13 @@ class IdentityServer:
     def _token_endpoint(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         form = request.form()
         with self._lock:
-            self.token_requests.append({k: v for k, v in form.items() if k != "client_secret"})
+            self.token_requests.append({k: v for k, v in form.items()
+                                        if k not in ("client_secret", "code", "code_verifier")})
         if params["tenant"] != self.tenant_id:
             return HttpResponse(400, {"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."})
-        if form.get("grant_type") != "client_credentials":
-            return HttpResponse(400, {"error": "unsupported_grant_type",
-                                      "error_description": "AADSTS70003: only client_credentials is served here."})
+        if form.get("grant_type") not in ("client_credentials", "authorization_code"):
+            return HttpResponse(400, {"error": "unsupported_grant_type", "error_description":
+                                      "AADSTS70003: only client_credentials and authorization_code are served here."})
         client = self.clients.get(form.get("client_id", ""))
         if client is None:
             return HttpResponse(400, {"error": "unauthorized_client",
@@ -402,17 +491,109 @@ class IdentityServer:
         if not secrets.compare_digest(client["secret"], form.get("client_secret", "")):
             return HttpResponse(401, {"error": "invalid_client",
                                       "error_description": "AADSTS7000215: Invalid client secret provided."})
+        if form["grant_type"] == "authorization_code":
+            return self._redeem_code(form)
         scope = form.get("scope", "")
         if not scope.endswith("/.default"):
             return HttpResponse(400, {"error": "invalid_scope",
                                       "error_description": "AADSTS1002012: client credentials need a /.default scope."})
         now = time.time()
-        token = IssuedToken(secrets.token_urlsafe(32), form["client_id"], scope, now, now + self.token_lifetime,
-                            client["mailbox"])
+        value = secrets.token_urlsafe(32)
+        if scope == GRAPH_SCOPE:
+            # Graph's app-only tokens are JWTs whose `roles` claim lists the application permissions granted.
+            value = self.sign({"aud": "https://graph.microsoft.com", "iss": f"https://sts.windows.net/{self.tenant_id}/",
+                               "iat": int(now), "nbf": int(now), "exp": int(now + self.token_lifetime),
+                               "appid": form["client_id"], "tid": self.tenant_id, "roles": client["roles"],
+                               "jti": secrets.token_hex(8)})
+        token = IssuedToken(value, form["client_id"], scope, now, now + self.token_lifetime, client["mailbox"])
         with self._lock:
             self.issued.append(token)
         return HttpResponse(200, {"token_type": "Bearer", "expires_in": self.token_lifetime,
                                   "ext_expires_in": self.token_lifetime, "access_token": token.token})
+
+    # -- people's sign-in (OpenID Connect authorization code with PKCE)
+
+    def _keys(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        return HttpResponse(200, self.jwks())
+
+    def _authorize_page(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        query = {k: v[-1] for k, v in request.query.items()}
+        client = self.clients.get(query.get("client_id", ""))
+        redirect_uri = query.get("redirect_uri", "")
+        if params["tenant"] != self.tenant_id or client is None:
+            return _page(400, "AADSTS700016: Application not found in the directory.")
+        allowed = client["redirect_uris"]
+        if (allowed and redirect_uri not in allowed) or (not allowed and not redirect_uri.startswith(
+                ("http://127.0.0.1:", "https://127.0.0.1:", "http://localhost:"))):
+            return _page(400, "AADSTS50011: The redirect URI does not match the redirect URIs configured "
+                              "for the application.")
+        if query.get("response_type") != "code" or query.get("code_challenge_method") != "S256" \
+                or not query.get("code_challenge"):
+            return _page(400, "AADSTS9002325: Proof Key for Code Exchange is required.")
+        request_id = secrets.token_urlsafe(12)
+        with self._lock:
+            self.authorize_requests[request_id] = query
+        return _signin_form(self.tenant_id, request_id, query.get("login_hint", ""))
+
+    def _authorize_submit(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        form = request.form()
+        with self._lock:
+            query = self.authorize_requests.get(form.get("request", ""))
+            user = self.users.get(form.get("login", "").strip().lower())
+        if query is None:
+            return _page(400, "AADSTS90014: this sign-in request is unknown or used.")
+        if user is None:
+            return _signin_form(self.tenant_id, form["request"], form.get("login", ""),
+                                error="AADSTS50034: The user account does not exist in this directory.")
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            del self.authorize_requests[form["request"]]
+            self.codes[code] = {"query": query, "user": user, "at": time.time()}
+        client_info = base64url(json.dumps({"uid": user["id"], "utid": self.tenant_id}).encode())
+        answer = {"code": code, "state": query.get("state", ""), "client_info": client_info,
+                  "session_state": secrets.token_hex(8)}
+        return HttpResponse(302, b"", {"Location": query["redirect_uri"] + "?" + urllib.parse.urlencode(answer)})
+
+    def _redeem_code(self, form: dict[str, str]) -> HttpResponse:
+        import hashlib
+
+        with self._lock:
+            grant = self.codes.pop(form.get("code", ""), None)   # a code is good once
+        if grant is None or time.time() - grant["at"] > 600:
+            return HttpResponse(400, {"error": "invalid_grant", "error_description": "AADSTS70008: The provided "
+                                      "authorization code or refresh token has expired or was already used."})
+        query, user = grant["query"], grant["user"]
+        if query.get("client_id") != form.get("client_id") or query.get("redirect_uri") != form.get("redirect_uri"):
+            return HttpResponse(400, {"error": "invalid_grant", "error_description":
+                                      "AADSTS50148: the code was issued to another client or redirect URI."})
+        challenge = base64url(hashlib.sha256(form.get("code_verifier", "").encode()).digest())
+        if not secrets.compare_digest(challenge, query.get("code_challenge", "")):
+            return HttpResponse(400, {"error": "invalid_grant", "error_description": "AADSTS501481: The Code_Verifier "
+                                      "does not match the code_challenge supplied in the authorization request."})
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": f"{self.base_url}/{self.tenant_id}/v2.0", "aud": form["client_id"], "iat": now, "nbf": now,
+            "exp": now + self.token_lifetime, "sub": f"sub-{user['id']}", "oid": user["id"], "tid": self.tenant_id,
+            "preferred_username": user["userPrincipalName"], "name": user.get("displayName", ""),
+            "amr": ["pwd", "mfa"], "auth_time": now, "ver": "2.0",
+        }
+        if query.get("nonce"):
+            claims["nonce"] = query["nonce"]
+        overrides = dict(self.signin_claims.get(user["id"], {}))
+        age = overrides.pop("auth_age", None)
+        if age is not None:
+            claims["auth_time"] = now - int(age)
+            claims["iat"] = claims["nbf"] = now - int(age)
+        claims.update(overrides)
+        claims = {k: v for k, v in claims.items() if v is not None}   # an override of None removes a claim
+        with self._lock:
+            self.signins.append(dict(claims))
+        return HttpResponse(200, {
+            "token_type": "Bearer", "scope": query.get("scope", "openid profile"), "expires_in": self.token_lifetime,
+            "access_token": secrets.token_urlsafe(32), "refresh_token": secrets.token_urlsafe(32),
+            "id_token": self.sign(claims),
+            "client_info": base64url(json.dumps({"uid": user["id"], "utid": self.tenant_id}).encode()),
+        })
 
     def _introspect(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         # RFC 7662 shape; Dovecot's introspection_mode = post sends token=<token>.

@@ -35,12 +35,15 @@ def decide(store: Store, key: str, sender: str = "anna@contoso.no", *, message_i
     return row
 
 
+APPLIED = ["0001_initial", "0002_outbox_window_index", "0003_console_indexes"]
+
+
 def test_migrations_create_plain_tables_once(tmp_path, store):
     assert {"messages", "decisions", "outbox", "audit", "_sqlite_migrations"} <= set(store.db.table_names())
-    assert [m.name for m in migrations.applied(store.db)] == ["0001_initial", "0002_outbox_window_index"]
+    assert [m.name for m in migrations.applied(store.db)] == APPLIED
     store.close()
     again = Store(tmp_path / "desk.db")
-    assert [m.name for m in migrations.applied(again.db)] == ["0001_initial", "0002_outbox_window_index"]
+    assert [m.name for m in migrations.applied(again.db)] == APPLIED
     assert migrations.pending(again.db) == []
     again.close()
 
@@ -145,6 +148,49 @@ def test_audit_rows_filter(store, clock):
     assert [r["event"] for r in store.audit_rows(since="2026-11-03")] == ["parked"]
     assert [r["event"] for r in store.audit_rows(until="2026-11-03")] == ["decided"]
     assert store.audit_rows(limit=1)[0]["detail"] == {"error": "cannot parse"}
+
+
+def test_audit_rows_by_event_and_message_and_the_release_names_who(store):
+    row = decide(store, "mid:r@x", status="held")
+    store.release(row, by="ola@contoso.no")
+    [released] = store.audit_rows(event="delivery_released")
+    assert released["message_key"] == "mid:r@x" and released["detail"]["by"] == "ola@contoso.no"
+    assert {r["event"] for r in store.audit_rows(message_key="mid:r@x")} == {"decided", "delivery_released"}
+    assert store.audit_rows(message_key="mid:other") == []
+
+
+def test_audit_pages_by_position_cover_every_event_once(store, clock):
+    for n in range(7):
+        store.audit("decided", message_key=str(n), sender="anna@contoso.no", scenario="sspr")
+        if n % 3 == 0:
+            clock.advance(seconds=1)          # several events share a millisecond, some do not
+    newest = store.audit_rows(limit=3)
+    assert [r["message_key"] for r in newest] == ["6", "5", "4"]
+    seen, page = [], newest
+    while page:
+        seen += [r["message_key"] for r in page]
+        page = store.audit_rows(limit=3, before=(page[-1]["at"], page[-1]["id"]))
+    assert seen == ["6", "5", "4", "3", "2", "1", "0"]
+    older = store.audit_rows(limit=3, before=(newest[-1]["at"], newest[-1]["id"]))
+    back = store.audit_rows(limit=3, after=(older[0]["at"], older[0]["id"]))
+    assert [r["message_key"] for r in back] == ["6", "5", "4"]    # newer page, still newest first
+
+
+def test_distinct_values_are_read_off_the_index(store):
+    for event, scenario in (("decided", "sspr"), ("parked", None), ("decided", "support")):
+        store.audit(event, scenario=scenario)
+    assert store.distinct_values("audit", "event") == ["decided", "parked"]
+    assert store.distinct_values("audit", "scenario") == ["sspr", "support"]
+    plan = " ".join(str(r) for r in store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT min(event) FROM audit WHERE event > 'a'").fetchall())
+    assert "USING COVERING INDEX" in plan
+
+
+def test_each_audit_filter_walks_an_index_in_time_order(store):
+    for where in ("sender = 'a'", "scenario = 'b'", "event = 'c'", "at < 'x'"):
+        plan = " ".join(str(r) for r in store.db.execute(
+            f"EXPLAIN QUERY PLAN SELECT * FROM audit WHERE {where} ORDER BY at DESC, id DESC LIMIT 50").fetchall())
+        assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, (where, plan)
 
 
 def _config_file(tmp_path):
@@ -301,3 +347,13 @@ os.kill(os.getpid(), signal.SIGKILL)
         assert store.message("mid:k9@x")["status"] == "done"
     finally:
         store.close()
+
+
+def test_the_most_selective_filter_leads(store):
+    sql = []
+    store.db.conn.set_trace_callback(sql.append)
+    store.audit_rows(sender="a@x", event="decided", scenario="sspr", since="2026-01-01", until="2026-12-01")
+    store.db.conn.set_trace_callback(None)
+    [query] = [q for q in sql if q.startswith("SELECT * FROM audit")]
+    plan = " ".join(str(r) for r in store.db.execute("EXPLAIN QUERY PLAN " + query).fetchall())
+    assert "idx_audit_sender_at" in plan, plan
