@@ -45,6 +45,7 @@ class _TextExtractor(HTMLParser):
 
 
 def html_to_text(markup: str) -> str:
+    """Readable text of an HTML body: blocks become lines, scripts and styles are dropped."""
     if not markup:
         return ""
     extractor = _TextExtractor()

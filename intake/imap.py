@@ -164,6 +164,7 @@ class ImapSource:
             self._with_connection(f"move to {target}", lambda client: self._move(client, batch, target))
 
     def close(self) -> None:
+        """Log out and close the connection; the next call opens a new one."""
         client, self._client, self._selected_on = self._client, None, None
         if client is None:
             return

@@ -137,4 +137,5 @@ class MaildirSource:
             time.sleep(min(_WAIT_STEP, remaining))
 
     def close(self) -> None:
+        """Nothing to release: a Maildir is only files."""
         pass

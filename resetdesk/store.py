@@ -260,6 +260,7 @@ class Store:
             raise StoreError(f"{path}: {error.strerror or error}") from error
 
     def close(self) -> None:
+        """Close the database connection."""
         self.db.close()
 
     # -- transactions -------------------------------------------------------
@@ -361,6 +362,7 @@ class Store:
         self.db.execute(f"UPDATE [{table}] SET {assignments} WHERE {where}", [*values.values(), *params])
 
     def now(self) -> datetime:
+        """The store's clock (settable in tests): what windows and due times are measured by."""
         return self.clock()
 
     def _since(self, minutes: float) -> str:
@@ -378,6 +380,7 @@ class Store:
     def add_message(self, key: str, *, mailbox: str, uid: str, uidvalidity: int | None,
                     sender: str, subject: str, size: int | None, status: str, role: str,
                     error: str | None = None) -> None:
+        """Record an inbound message by its key, with its status and the folder role it goes to."""
         if status not in MessageStatus.__members__.values():
             raise StoreError(f"unknown message status {status!r}")
         self._insert("messages", {
@@ -477,9 +480,11 @@ class Store:
         })
 
     def outbox(self, row_id: int) -> OutboxRow:
+        """The outbox row `row_id`."""
         return OutboxRow.from_row(self.db["outbox"].get(row_id))
 
     def outbox_rows(self, where: str | None = None, params: list | None = None) -> list[OutboxRow]:
+        """Outbox rows matching a SQL `where` (with `params`), oldest first."""
         return [OutboxRow.from_row(r) for r in self.db["outbox"].rows_where(where, params or [], order_by="id")]
 
     def due(self, limit: int | None = None, after_id: int = 0) -> list[OutboxRow]:
@@ -533,11 +538,13 @@ class Store:
             self._audit_row(row_id, "delivery_requeued", reason=reason)
 
     def mark_failed(self, row_id: int, error: str) -> None:
+        """The transport refused the row for good: failed, with the error."""
         with self.transaction():
             self._set(row_id, status=OutboxStatus.FAILED, last_error=error)
             self._audit_row(row_id, "delivery_failed", error=error)
 
     def hold(self, row_id: int, reason: str, event: str = "delivery_held") -> None:
+        """Keep the row for a person (a limit, or in doubt): held, with the reason as audit `event`."""
         with self.transaction():
             self._set(row_id, status=OutboxStatus.HELD, last_error=reason)
             self._audit_row(row_id, event, reason=reason)

@@ -55,6 +55,7 @@ class Draft:
 
     @property
     def html(self) -> str:
+        """The HTML alternative, rendered when first read."""
         if callable(self._html):
             self._html = self._html()
         return self._html

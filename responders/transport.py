@@ -57,6 +57,7 @@ class DeliveryInDoubt(DeliveryError):
 
 
 class Transport(Protocol):
+    """Where outbox rows go: SMTP, the outbox Maildir, or Graph sendMail."""
     name: str
 
     def send(self, row: OutboxRow, handoff: Handoff) -> None:
@@ -134,6 +135,7 @@ class SmtpTransport:
         return self._connection
 
     def close(self) -> None:
+        """Quit the SMTP connection; the next send opens a new one."""
         connection, self._connection = self._connection, None
         if connection is not None:
             try:
@@ -142,6 +144,7 @@ class SmtpTransport:
                 connection.close()
 
     def confirm(self, row: OutboxRow) -> bool | None:
+        """SMTP cannot be asked afterwards whether a message arrived: always None."""
         return None   # SMTP cannot be asked afterwards whether a message arrived
 
     def probe(self) -> str:
@@ -177,6 +180,7 @@ class SmtpTransport:
             raise _refusal("RCPT TO", code, reply, self._redactor)
 
     def send(self, row: OutboxRow, handoff: Handoff) -> None:
+        """Send the row over SMTP; MAIL and RCPT are checked before `handoff()` and DATA."""
         connection = self._open()
         try:
             try:
@@ -252,6 +256,7 @@ class MaildirOutbox:
 
     @staticmethod
     def filename(row: OutboxRow) -> str:
+        """The row's file name in the outbox Maildir: its id first, so a restart can look it up."""
         digest = hashlib.sha256(row.message_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
         return f"{row.id:010d}.{digest}.resetdesk"
 
@@ -265,6 +270,7 @@ class MaildirOutbox:
         return None
 
     def send(self, row: OutboxRow, handoff: Handoff) -> None:
+        """Write the row to the outbox Maildir under its row id (once: an existing file is kept)."""
         handoff()
         if self._existing(row) is not None:
             return
@@ -285,9 +291,11 @@ class MaildirOutbox:
             raise TransientDeliveryError(f"{self.name}: cannot write {name}: {error}") from None
 
     def confirm(self, row: OutboxRow) -> bool | None:
+        """Whether the file named by the row id is there."""
         return self._existing(row) is not None
 
     def close(self) -> None:
+        """Nothing to release: the outbox is only files."""
         pass
 
 
@@ -341,11 +349,13 @@ class GraphTransport:
         return self._session
 
     def close(self) -> None:
+        """Close the HTTP session; the next send opens a new one."""
         session, self._session = self._session, None
         if session is not None:
             session.close()
 
     def confirm(self, row: OutboxRow) -> bool | None:
+        """sendMail returns no id to look up: always None."""
         return None   # sendMail returns no id to look up; Sent Items could tell, but not reliably enough
 
     def _token(self, handed: bool) -> str:
@@ -360,6 +370,7 @@ class GraphTransport:
     # -- sending ------------------------------------------------------------
 
     def send(self, row: OutboxRow, handoff: Handoff) -> None:
+        """Send the row's MIME bytes with Graph sendMail from the help mailbox."""
         session = self._open()
         body = base64.b64encode(row.raw)
         token = self._token(handed=False)

@@ -64,6 +64,7 @@ def check_facts(graph: Graph, lexicon: Lexicon) -> None:
 
 @dataclass
 class Facts:
+    """The facts of one mail: the booleans the rules see, and what explains them."""
     flags: dict[str, bool]
     language: str
     sender: str
@@ -74,6 +75,7 @@ class Facts:
     identity_error: str = ""
 
     def as_dict(self) -> dict[str, Any]:
+        """The facts as the decision records them: every boolean plus language, sender and evidence."""
         data: dict[str, Any] = dict(self.flags)
         data.update(language=self.language, sender=self.sender, targets=self.targets,
                     evidence=self.evidence, machine_signals=self.machine_signals,
@@ -171,6 +173,7 @@ class FactExtractor:
         return "nb" if scores["nb"] > scores["en"] else "en"
 
     def extract(self, mail: InboundMail, followup: bool = False) -> Facts:
+        """The facts of `mail`; `followup` when it answers our earlier reply in its thread."""
         own, forwarded = new_text_parts(mail.text, mail.subject)
         body = f"{own}\n{forwarded}".strip() if forwarded else own
         folded_body = fold(body)

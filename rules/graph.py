@@ -58,6 +58,7 @@ class Scenario:
 
 @dataclass
 class Graph:
+    """The knowledge graph as loaded and checked: scenarios, resources, facts, rules and actions."""
     scenarios: dict[str, Scenario]
     resources: dict[str, dict[str, Any]]
     facts: dict[str, dict[str, str]]
@@ -66,6 +67,7 @@ class Graph:
     source: str = ""
 
     def rules_from(self, node: str) -> list[Edge]:
+        """The rules leaving `node`, in the order written (the first that holds wins)."""
         by_node = self.__dict__.get("_by_node")
         if by_node is None:
             by_node = {}
@@ -75,6 +77,7 @@ class Graph:
         return by_node.get(node, [])
 
     def describe(self, name: str) -> str:
+        """The human description of a rule or action by name ('' when unknown)."""
         descriptions = self.__dict__.get("_descriptions")
         if descriptions is None:
             descriptions = {rule.name: rule.description for rule in list(self.rules) + list(self.actions)}
@@ -225,6 +228,7 @@ def _condition_label(when: tuple[str, ...], unless: tuple[str, ...]) -> str:
 
 
 def to_mermaid(graph: Graph) -> str:
+    """The graph as a Mermaid flowchart."""
     lines = ["flowchart TD", f"    {START}([mail arrives])"]
     for name, scenario in graph.scenarios.items():
         lines.append(f'    {name}["{name}<br/>{scenario.title["en"]}<br/><i>{scenario.action}</i>"]')
@@ -240,6 +244,7 @@ def to_mermaid(graph: Graph) -> str:
 
 
 def to_dot(graph: Graph) -> str:
+    """The graph as Graphviz DOT, drawn top-down."""
     def quote(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -156,6 +156,7 @@ class FactPatterns:
     triggers: tuple[str, ...] | None
 
     def search(self, text: str):
+        """The phrase that matched in `folded_text`, or ''."""
         if self.triggers is not None and not any(map(text.__contains__, self.triggers)):
             return None
         return self.pattern.search(text)
@@ -176,6 +177,7 @@ class Together:
     groups: tuple[re.Pattern, ...]
 
     def search(self, text: str):
+        """The matched words joined when every group matches within one sentence, or ''."""
         if not all(group.search(text) for group in self.groups):
             return None
         for sentence in _SENTENCE_END.split(text):
@@ -266,6 +268,7 @@ def _compile_one(where: str, patterns: list[str]) -> re.Pattern:
 
 
 def load_lexicon(directory: str | Path) -> Lexicon:
+    """Load and check the lexicons in `directory`; a bad pattern is a KnowledgeError naming it."""
     directory = Path(directory)
     lexicon = Lexicon()
     patterns: dict[str, list[str]] = {}
