@@ -109,10 +109,19 @@ def verify_sender(mail: InboundMail, trusted: tuple[str, ...]) -> tuple[bool, st
     return False, "no Authentication-Results header from a trusted authserv-id"
 
 
+def verify(mail: InboundMail, config: Config) -> tuple[bool, str]:
+    """The sender verification `policy.verification` chooses (requesters and approvers alike)."""
+    if config.policy.verification == "exchange-online":
+        from .exchange import verify_exchange_online
+        return verify_exchange_online(mail, config.oauth.tenant_id, config.policy.allow_hybrid)
+    return verify_sender(mail, config.policy.trusted_authserv_ids)
+
+
 class FactExtractor:
     """Turns an InboundMail into Facts using the lexicon and the policy."""
 
     def __init__(self, config: Config, lexicon: Lexicon):
+        self.config = config
         self.policy = config.policy
         self.lexicon = lexicon
 
@@ -193,7 +202,7 @@ class FactExtractor:
         lure = found.get("phishing_lure", False)
         signals = strong + ([] if lure else weak)
 
-        verified, why = verify_sender(mail, self.policy.trusted_authserv_ids)
+        verified, why = verify(mail, self.config)
         desk = self.policy.desk_address
         named = []
         for address in _ADDRESS.findall(body):
@@ -219,7 +228,8 @@ class FactExtractor:
             "not_help_request": found.get("not_help_request", False),
             "sspr_failed": found.get("sspr_failed", False),
             "followup_failed": followup and (found.get("guidance_failed", False) or found.get("sspr_failed", False)),
-            "requester_listed": mail.from_addr in self.policy.requesters,
+            # With a requester_group, membership is asked of Graph before any approver is (approvals.py).
+            "requester_listed": mail.from_addr in self.policy.requesters or bool(self.policy.requester_group),
             "sender_verified": verified,
         }
         # The writer's own words set the language; a forwarded plea only when they wrote almost nothing.
