@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from email.utils import getaddresses
 from typing import Any
 
 from ..config import Config
@@ -111,6 +112,11 @@ def verify_sender(mail: InboundMail, trusted: tuple[str, ...]) -> tuple[bool, st
 
 def verify(mail: InboundMail, config: Config) -> tuple[bool, str]:
     """The sender verification `policy.verification` chooses (requesters and approvers alike)."""
+    # DMARC and Exchange vouch for one From address: a second one (header or
+    # address) is whoever the reader's client happens to show.
+    froms = mail.header_all("from")
+    if len(froms) != 1 or len([a for _, a in getaddresses(froms) if a]) != 1:
+        return False, "not exactly one From address"
     if config.policy.verification == "exchange-online":
         from .exchange import verify_exchange_online
         return verify_exchange_online(mail, config.oauth.tenant_id, config.policy.allow_hybrid)

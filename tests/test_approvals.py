@@ -24,7 +24,7 @@ from test_service_maildir import drop
 
 pytestmark = pytest.mark.servers
 
-TAP_PATH = r"/v1\.0/users/[^/]+/authentication/temporaryAccessPassMethods"
+TAP_PATH = r"/v1\.0/users/(?P<user>[^/]+)/authentication/temporaryAccessPassMethods"
 
 
 @pytest.fixture
@@ -233,4 +233,369 @@ def test_norwegian_request_gets_norwegian_mails(tmp_path, people, oauth_app):
     run(desk, command_mail(line_for(to_cto)))
     [secret] = [m for m in outbox(tmp_path) if the_pass(people) in body(m)]
     assert str(secret["Subject"]).startswith("Midlertidig tilgangspass")
+    desk.close()
+
+
+# ------------------------------------------------------------------ spoofed requests
+
+
+def _spoof(sender, headers, body=f"Please reset the password for {ANNA}.\n", extra=None):
+    return servers.make_message(subject="Password reset", sender=sender, to="help@resetdesk.example", body=body,
+                                extra_headers={**headers, **(extra or {})})
+
+
+SPOOFED_REQUESTS = {
+    "display name": _spoof('"lead@contoso.no" <mallory@evil.example>', verified("mallory@evil.example")),
+    "lookalike domain": _spoof("lead@contoso.no.com", verified("lead@contoso.no.com")),
+    "homoglyph domain": _spoof("lead@cont\u043eso.no", verified("lead@cont\u043eso.no")),
+    "foreign Authentication-Results": _spoof(LEAD, verified(LEAD, authserv="mx.evil.example")),
+    "dmarc=fail": _spoof(LEAD, verified(LEAD, result="fail")),
+    "Authentication-Results below a foreign one": _spoof(LEAD, {}, extra={
+        "Authentication-Results": "mx.contoso.no; dmarc=fail header.from=contoso.no",
+        "X-Note": "x"}),
+    "Reply-To a requester": _spoof("mallory@evil.example", verified("mallory@evil.example"),
+                                   extra={"Reply-To": LEAD}),
+    "a second From": _spoof(LEAD, verified(LEAD), extra={"From": "mallory@evil.example"}),
+    "two addresses in From": _spoof(f"{LEAD}, mallory@evil.example", verified(LEAD)),
+    "no Authentication-Results": _spoof(LEAD, {}),
+}
+
+
+@pytest.mark.parametrize("variant", list(SPOOFED_REQUESTS))
+def test_spoofed_requests_never_create_a_request(tmp_path, people, oauth_app, variant):
+    desk = make_desk(tmp_path, people, oauth_app[0])
+    run(desk, SPOOFED_REQUESTS[variant])
+    assert requests_of(desk) == []
+    assert approval_requests(tmp_path) == []
+    assert people.graph_calls == []
+    assert "request_received" not in [r["event"] for r in desk.store.audit_rows()]
+    desk.close()
+
+
+def test_reply_to_never_gets_anything(tmp_path, people, oauth_app):
+    desk = make_desk(tmp_path, people, oauth_app[0])
+    run(desk, request_mail(headers={**verified(LEAD), "Reply-To": "mallory@evil.example"}))
+    run(desk, command_mail(line_for(approval_requests(tmp_path, CTO)[0]),
+                           headers={**verified(CTO), "Reply-To": "mallory@evil.example"}))
+    assert requests_of(desk)[0].state == "executed"
+    assert all("mallory" not in str(m["To"]) for m in outbox(tmp_path))
+    desk.close()
+
+
+# ------------------------------------------------------------------ attacks on the approval
+
+
+def _pending(tmp_path, people, oauth_app, **kwargs):
+    desk = make_desk(tmp_path, people, oauth_app[0], policy={"approvers": [CTO, CISO, LEAD, ANNA]}, **kwargs)
+    run(desk, request_mail())
+    [request] = requests_of(desk)
+    assert request.state == "pending" and sorted(request.approvers) == [CISO, CTO]   # never LEAD or ANNA
+    assert approval_requests(tmp_path, LEAD) == [] and approval_requests(tmp_path, ANNA) == []
+    lines = {who: line_for(approval_requests(tmp_path, who)[0]) for who in (CTO, CISO)}
+    return desk, request, lines
+
+
+def _two_froms(line):
+    return servers.make_message(subject=line, sender=CTO, to="help@resetdesk.example", body="\n",
+                                extra_headers={**verified(CTO), "From": "mallory@evil.example"})
+
+
+APPROVAL_ATTACKS = {
+    "self-approval with a stolen code": lambda lines: command_mail(lines[CTO], sender=LEAD),
+    "the account approving itself": lambda lines: command_mail(lines[CTO], sender=ANNA),
+    "a code from another approver": lambda lines: command_mail(lines[CTO], sender=CISO),
+    "a made-up code": lambda lines: command_mail(lines[CTO].rsplit(" ", 1)[0] + " ABCDEFGHJK"),
+    "the code only in quoted text": lambda lines: command_mail(
+        "", body=f"Who asked for this?\n\nOn Tue, 24 Nov 2026 at 11:20, The help desk wrote:\n> {lines[CTO]}\n> \n"),
+    "the code under an Outlook header": lambda lines: command_mail(
+        "", body=f"I will call her first.\n\n________________________________\nFrom: The help desk\n"
+                 f"Sent: Tuesday\nTo: Cato\nSubject: Approval needed\n\n{lines[CTO]}\n"),
+    "an unverified approver": lambda lines: command_mail(lines[CTO], headers={}),
+    "an approver with dmarc=fail": lambda lines: command_mail(lines[CTO], headers=verified(CTO, result="fail")),
+    "a foreign authserv-id": lambda lines: command_mail(lines[CTO], headers=verified(CTO, authserv="mx.evil.example")),
+    "a display-name spoof": lambda lines: command_mail(lines[CTO], sender='"cto@contoso.no" <mallory@evil.example>',
+                                                       headers=verified("mallory@evil.example")),
+    "a second From": _two_froms,
+    "approve and deny in one mail": lambda lines: command_mail(
+        "", body=f"{lines[CTO]}\n{lines[CTO].replace('APPROVE', 'DENY')}\n"),
+    "a machine mail carrying the line": lambda lines: command_mail(
+        lines[CTO], headers={**verified(CTO), "Auto-Submitted": "auto-replied"}),
+}
+
+
+@pytest.mark.parametrize("attack", list(APPROVAL_ATTACKS))
+def test_approval_attacks_change_nothing(tmp_path, people, oauth_app, attack):
+    desk, request, lines = _pending(tmp_path, people, oauth_app)
+    run(desk, APPROVAL_ATTACKS[attack](lines))
+    after = desk.approvals.get(request.id)
+    assert after.state == "pending" and after.approved_by == []
+    assert changes(people) == [] and secret_mails(tmp_path) == []
+    assert desk.store.votes(request.id) == []
+    desk.close()
+
+
+def test_a_rejected_code_is_recorded_and_only_a_verified_approver_hears_back(tmp_path, people, oauth_app):
+    desk, request, lines = _pending(tmp_path, people, oauth_app)
+    before = len(outbox(tmp_path))
+    run(desk, command_mail(lines[CTO], headers={}, message_id="<unverified@contoso.no>"))
+    assert len(outbox(tmp_path)) == before                                   # an unverified sender: silence
+    run(desk, command_mail(lines[CTO], sender=CISO, message_id="<foreign@contoso.no>"))
+    [answer] = [m for m in outbox(tmp_path)[before:] if m["To"].addresses[0].addr_spec == CISO]
+    assert "not right" in body(answer)
+    assert lines[CTO].rsplit(" ", 1)[1] not in str(answer)                   # a code is never echoed
+    rejected = [r for r in desk.store.audit_rows() if r["event"] == "approval_rejected"]
+    assert len(rejected) == 2 and {r["detail"]["by"] for r in rejected} == {CTO, CISO}
+    assert desk.approvals.get(request.id).wrong_codes == 2
+    desk.close()
+
+
+def test_max_wrong_codes_lock_the_request(tmp_path, people, oauth_app):
+    desk, request, lines = _pending(tmp_path, people, oauth_app)
+    wrong = lines[CISO].rsplit(" ", 1)[0] + " ABCDEFGHJK"
+    for n in range(3):
+        run(desk, command_mail(wrong, sender=CISO, message_id=f"<wrong{n}@contoso.no>"))
+    assert desk.approvals.get(request.id).state == "locked"
+    run(desk, command_mail(lines[CTO]))                                      # the right code, too late
+    assert desk.approvals.get(request.id).state == "locked"
+    assert changes(people) == []
+    assert [m for m in outbox(tmp_path) if "locked" in str(m["Subject"]) and m["To"].addresses[0].addr_spec == LEAD]
+    desk.close()
+
+
+def test_a_reused_code_changes_nothing(tmp_path, people, oauth_app):
+    desk, request, lines = _pending(tmp_path, people, oauth_app, approval={"required": 2})
+    run(desk, command_mail(lines[CTO]))
+    run(desk, command_mail(lines[CTO], message_id="<reuse@contoso.no>"))
+    after = desk.approvals.get(request.id)
+    assert after.state == "pending" and after.approved_by == [CTO] and after.wrong_codes == 0
+    assert [r["detail"]["result"] for r in desk.store.audit_rows() if r["event"] == "approval_rejected"] == ["reused"]
+    run(desk, command_mail(lines[CISO], sender=CISO))
+    assert desk.approvals.get(request.id).state == "executed"
+    run(desk, command_mail(lines[CISO], sender=CISO, message_id="<after@contoso.no>"))   # after the fact
+    assert len(people.calls("POST", "/temporaryAccessPassMethods")) == 1
+    desk.close()
+
+
+def test_an_expired_code_changes_nothing(tmp_path, people, oauth_app):
+    from resetdesk.store import Store
+
+    now = [datetime.now(timezone.utc)]
+    config = config_module.load(approval_config(tmp_path, people, oauth_app[0]))
+    desk = Desk(config, store=Store(tmp_path / "var" / "resetdesk.db", clock=lambda: now[0]))
+    run(desk, request_mail())
+    line = line_for(approval_requests(tmp_path, CTO)[0])
+    now[0] += timedelta(minutes=31)
+    run(desk, command_mail(line))
+    [request] = requests_of(desk)
+    assert request.state == "expired" and changes(people) == []
+    assert [m for m in outbox(tmp_path) if "expired" in str(m["Subject"]) and m["To"].addresses[0].addr_spec == LEAD]
+    desk.close()
+
+
+# ------------------------------------------------------------------ refused before any approver is asked
+
+
+def _refused(tmp_path, people, oauth_app, target=ANNA, **kwargs):
+    desk = make_desk(tmp_path, people, oauth_app[0], **kwargs)
+    run(desk, request_mail(body=f"Please reset the password for {target}.\n"))
+    [request] = requests_of(desk)
+    assert request.state == "refused"
+    assert approval_requests(tmp_path) == [] and changes(people) == []
+    told = [m for m in outbox(tmp_path) if m["To"].addresses[0].addr_spec == LEAD]
+    return desk, request, "\n".join(body(m) for m in told)
+
+
+@pytest.mark.parametrize("case, setup, reason, words", [
+    ("direct role", lambda idp: idp.assign_role("u-anna"), "privileged", "admin role"),
+    ("PIM-eligible role", lambda idp: idp.assign_role("u-anna", eligible=True), "privileged", "admin role"),
+    ("role-assignable group", lambda idp: idp.add_group("g-1", "Helpdesk admins", ["u-anna"], role_assignable=True),
+     "privileged", "admin role"),
+    ("nested role-assignable group", lambda idp: (
+        idp.add_group("g-outer", "Tier 0", ["g-inner"], role_assignable=True),
+        idp.add_group("g-inner", "Ops", ["u-anna"])), "privileged", "admin role"),
+    ("synced", lambda idp: idp.users["u-anna"].update(onPremisesSyncEnabled=True), "synced", "on-premises"),
+    ("disabled", lambda idp: idp.users["u-anna"].update(accountEnabled=False), "disabled", "disabled"),
+    ("guest", lambda idp: idp.users["u-anna"].update(userType="Guest"), "guest", "guest"),
+])
+def test_accounts_the_desk_never_resets(tmp_path, people, oauth_app, case, setup, reason, words):
+    setup(people)
+    desk, request, told = _refused(tmp_path, people, oauth_app)
+    assert request.reason == reason and words in told
+    desk.close()
+
+
+def test_an_ordinary_group_is_no_reason_to_refuse(tmp_path, people, oauth_app):
+    people.add_group("g-sales", "Sales", ["u-anna"])
+    desk = make_desk(tmp_path, people, oauth_app[0])
+    run(desk, request_mail())
+    assert requests_of(desk)[0].state == "pending"
+    desk.close()
+
+
+def test_protected_accounts_are_refused_without_asking_graph(tmp_path, people, oauth_app):
+    desk, request, told = _refused(tmp_path, people, oauth_app, policy={"protected": [ANNA]})
+    assert request.reason == "protected" and "protected" in told and "admin center" in told.lower()
+    assert people.graph_calls == []
+    desk.close()
+
+
+def test_protected_by_another_address_is_refused_after_the_lookup(tmp_path, people, oauth_app):
+    people.users["u-anna"]["proxyAddresses"] = [f"SMTP:{ANNA}", "smtp:breakglass@contoso.no"]
+    desk, request, told = _refused(tmp_path, people, oauth_app, policy={"protected": ["breakglass@contoso.no"]})
+    assert request.reason == "protected"
+    desk.close()
+
+
+def test_unknown_account(tmp_path, people, oauth_app):
+    desk, request, told = _refused(tmp_path, people, oauth_app, target="ghost@contoso.no")
+    assert request.reason == "unknown" and "no account" in told
+    desk.close()
+
+
+def test_the_requesters_own_account_under_another_name(tmp_path, people, oauth_app):
+    people.add_user("u-lead", "ola.lead@contoso.onmicrosoft.com", mail=LEAD, displayName="Ola Lead",
+                    accountEnabled=True, userType="Member")
+    people.users.pop(LEAD, None)
+    desk, request, told = _refused(tmp_path, people, oauth_app, target="ola.lead@contoso.onmicrosoft.com")
+    assert request.reason == "own_account" and "self-service" in told
+    desk.close()
+
+
+def test_no_account_named_gets_a_reply_and_no_request(tmp_path, people, oauth_app):
+    desk = make_desk(tmp_path, people, oauth_app[0])
+    run(desk, request_mail(body="Please reset the password for the new hire, she is locked out.\n"))
+    assert requests_of(desk) == []
+    [reply] = [m for m in outbox(tmp_path) if m["To"].addresses[0].addr_spec == LEAD]
+    assert "does not name the account" in body(reply)
+    desk.close()
+
+
+def test_daily_limits(tmp_path, people, oauth_app):
+    desk = make_desk(tmp_path, people, oauth_app[0], approval={"max_per_target_per_day": 1,
+                                                               "max_per_requester_per_day": 2})
+    run(desk, request_mail(message_id="<first@contoso.no>"))
+    run(desk, request_mail(message_id="<second@contoso.no>"))
+    states = sorted((r.state, r.reason or "") for r in requests_of(desk))
+    assert states == [("pending", ""), ("refused", "target_limit")]
+    run(desk, request_mail(body="Please reset the passwords for bob@contoso.no and carl@contoso.no.\n",
+                           message_id="<third@contoso.no>"))
+    reasons = sorted(r.reason or r.state for r in requests_of(desk))
+    assert "requester_limit" in reasons
+    desk.close()
+
+
+# ------------------------------------------------------------------ Graph's errors
+
+
+def test_throttled_tap_is_retried_after_retry_after_and_made_once(tmp_path, people, oauth_app):
+    desk = make_desk(tmp_path, people, oauth_app[0])
+    run(desk, request_mail())
+    people.add_route("POST", TAP_PATH, lambda server, request, params: servers.graph_error(
+        429, "TooManyRequests", "Too many requests.", {"Retry-After": "1"}), times=1)
+    began = time.monotonic()
+    run(desk, command_mail(line_for(approval_requests(tmp_path, CTO)[0])))
+    assert time.monotonic() - began >= 1.0
+    assert requests_of(desk)[0].state == "executed"
+    assert len([r for r in people.requests if r.method == "POST" and r.path.endswith("temporaryAccessPassMethods")]) == 2
+    assert len(people.passes["u-anna"]) == 1
+    assert len([m for m in outbox(tmp_path) if the_pass(people) in body(m)]) == 1
+    desk.close()
+
+
+def test_a_lookup_throttled_past_the_bound_waits_for_the_next_pass(tmp_path, people, oauth_app, monkeypatch):
+    from resetdesk.responders import graph as graph_module
+
+    monkeypatch.setattr(graph_module, "MAX_TRIES", 2)
+    desk = make_desk(tmp_path, people, oauth_app[0])
+    people.add_route("GET", r"/v1\.0/users/[^/]+", lambda server, request, params: servers.graph_error(
+        503, "ServiceUnavailable", "Busy.", {"Retry-After": "0"}), times=2)
+    run(desk, request_mail())
+    [request] = requests_of(desk)
+    assert request.state == "received" and request.retry_at
+    assert "request_postponed" in [r["event"] for r in desk.store.audit_rows()]
+    desk.close()
+
+
+def test_missing_permission_fails_the_request_and_names_what_to_grant(tmp_path, people, oauth_app, caplog):
+    desk = make_desk(tmp_path, people, oauth_app[0])
+    run(desk, request_mail())
+    people.add_route("POST", TAP_PATH, lambda server, request, params: servers.graph_error(
+        403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."))
+    with caplog.at_level(logging.ERROR, logger="resetdesk"):
+        run(desk, command_mail(line_for(approval_requests(tmp_path, CTO)[0])))
+    [request] = requests_of(desk)
+    assert request.state == "failed" and request.reason == "permission"
+    assert "UserAuthMethod-TAP.ReadWrite.All" in request.detail and "UserAuthMethod-TAP.ReadWrite.All" in caplog.text
+    outcome = [m for m in outbox(tmp_path) if m["To"].addresses[0].addr_spec == CTO and "failed" in str(m["Subject"])]
+    assert outcome and "UserAuthMethod-TAP.ReadWrite.All" in body(outcome[0])
+    assert secret_mails(tmp_path) == []
+    desk.close()
+
+
+def test_a_timeout_after_the_tap_request_is_in_doubt_and_never_resent(tmp_path, people, oauth_app):
+    desk = make_desk(tmp_path, people, oauth_app[0], graph={"timeout": 1.0})
+    config_path = tmp_path / "resetdesk.toml"
+    run(desk, request_mail())
+
+    def slow(server, request, params):
+        time.sleep(2.5)
+        return server._graph_create_pass(request, params)    # it did happen; the answer came too late
+
+    from test_service_maildir import wait_until
+
+    people.add_route("POST", TAP_PATH, slow, times=1)
+    run(desk, command_mail(line_for(approval_requests(tmp_path, CTO)[0])))
+    [request] = requests_of(desk)
+    assert request.state == "in_doubt"
+    assert len([r for r in people.requests if r.method == "POST" and r.path.endswith("temporaryAccessPassMethods")]) == 1
+    run(desk)
+    assert requests_of(desk)[0].state == "in_doubt" and secret_mails(tmp_path) == []
+    # A person looks later and decides: a new attempt. The pass nobody received is deleted first.
+    assert wait_until(lambda: people.passes.get("u-anna"), 10)
+    retried = CliRunner().invoke(cli, ["approvals", "retry", request.id, "--as", "ops@contoso.no",
+                                       "--config", str(config_path)])
+    assert retried.exit_code == 0, retried.output
+    run(desk)
+    assert requests_of(desk)[0].state == "executed"
+    assert len(people.calls("DELETE")) == 1 and len(people.passes["u-anna"]) == 1
+    assert len([m for m in outbox(tmp_path) if the_pass(people) in body(m)]) == 1
+    desk.close()
+
+
+def test_revoke_failure_still_sends_the_pass_and_says_so_in_the_audit(tmp_path, people, oauth_app):
+    desk = make_desk(tmp_path, people, oauth_app[0])
+    run(desk, request_mail())
+    people.add_route("POST", r"/v1\.0/users/[^/]+/revokeSignInSessions", lambda server, request, params:
+                     servers.graph_error(403, "Authorization_RequestDenied", "Insufficient privileges."))
+    run(desk, command_mail(line_for(approval_requests(tmp_path, CTO)[0])))
+    assert requests_of(desk)[0].state == "executed"
+    [issued] = [r for r in desk.store.audit_rows() if r["event"] == "secret_issued"]
+    assert issued["detail"]["sessions_revoked"] is False
+    desk.close()
+
+
+# ------------------------------------------------------------------ groups
+
+
+def test_requester_and_approver_groups_are_asked_of_graph(tmp_path, people, oauth_app):
+    people.add_group("g-requesters", "IT leads", ["u-bob"])
+    people.add_group("g-approvers", "Security", ["g-nested"])
+    people.add_group("g-nested", "Security leads", ["u-ciso"])
+    desk = make_desk(tmp_path, people, oauth_app[0], policy={
+        "requesters": [], "approvers": [], "requester_group": "g-requesters", "approver_group": "g-approvers"})
+    run(desk, request_mail(sender="bob@contoso.no", message_id="<bob@contoso.no>"))
+    [request] = requests_of(desk)
+    assert request.state == "pending" and request.approvers == [CISO]
+    assert people.calls("POST", "/checkMemberGroups")
+    run(desk, request_mail(sender=LEAD, message_id="<lead@contoso.no>"))    # verified, but not in the group
+    refused = [r for r in requests_of(desk) if r.requester == LEAD]
+    assert [r.reason for r in refused] == ["not_requester"]
+    run(desk, command_mail(line_for(approval_requests(tmp_path, CISO)[0]), sender=CISO))
+    assert desk.approvals.get(request.id).state == "executed"
+    desk.close()
+
+
+def test_too_few_approvers_is_refused(tmp_path, people, oauth_app):
+    desk, request, told = _refused(tmp_path, people, oauth_app, policy={"approvers": [LEAD, ANNA]})
+    assert request.reason == "too_few_approvers"
     desk.close()
