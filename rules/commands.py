@@ -42,16 +42,17 @@ def _parse_line(line: str, where: str) -> Command | None:
     return Command(verb.lower(), request_id.upper(), code, (reason or "").strip(), where)
 
 
+def _lines(subject: str, text: str) -> list[tuple[str, str]]:
+    """(where, line) pairs that may hold a command: the subject after Re:/SV:, and the new text's lines."""
+    own, _forwarded = new_text_parts(text or "", subject or "")
+    return [("subject", _REPLY_PREFIX.sub("", subject or ""))] + [("text", line) for line in own.splitlines()]
+
+
 def find_commands(subject: str, text: str) -> list[Command]:
     """The approval commands in a mail's subject and new text, at most MAX_COMMANDS, conflicts dropped."""
     found: list[Command] = []
-    subject_line = _REPLY_PREFIX.sub("", subject or "")
-    command = _parse_line(subject_line, "subject")
-    if command is not None:
-        found.append(command)
-    own, _forwarded = new_text_parts(text or "", subject or "")
-    for line in own.splitlines():
-        command = _parse_line(line, "text")
+    for where, line in _lines(subject, text):
+        command = _parse_line(line, where)
         if command is not None:
             found.append(command)
         if len(found) > MAX_COMMANDS:
@@ -62,10 +63,8 @@ def find_commands(subject: str, text: str) -> list[Command]:
     for command in found[:MAX_COMMANDS]:
         by_request.setdefault(command.request_id, []).append(command)
     result = []
-    for request_id, commands in by_request.items():
-        verbs = {c.verb for c in commands}
-        codes = {c.code.upper() for c in commands}
-        if len(verbs) > 1 or len(codes) > 1:
+    for commands in by_request.values():
+        if len({c.verb for c in commands}) > 1 or len({c.code.upper() for c in commands}) > 1:
             continue
         result.append(next((c for c in commands if c.reason), commands[0]))
     return result
@@ -73,11 +72,7 @@ def find_commands(subject: str, text: str) -> list[Command]:
 
 def looks_like_command(subject: str, text: str) -> bool:
     """Whether the mail tries to be an approval command at all (even a conflicting one)."""
-    subject_line = _REPLY_PREFIX.sub("", subject or "")
-    if _COMMAND.match(subject_line):
-        return True
-    own, _ = new_text_parts(text or "", subject or "")
-    return any(_COMMAND.match(line) for line in own.splitlines())
+    return any(_COMMAND.match(line) for _, line in _lines(subject, text))
 
 
 def redact(text: str) -> str:
