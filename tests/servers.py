@@ -201,6 +201,7 @@ class IdentityServer:
         self.role_eligibilities: list[dict[str, Any]] = []  # PIM-eligible, same shape
         self.groups: dict[str, dict[str, Any]] = {}      # id -> {id, displayName, isAssignableToRole, members}
         self.passes: dict[str, list[dict[str, Any]]] = {}  # user id -> its Temporary Access Passes
+        self.passes_issued: list[str] = []               # every pass ever handed out, in order
         self.certificates: dict[str, Any] = {}           # client_id -> the registered certificate (public key)
         self.requests: list[HttpRequest] = []
         self.routes: list[Route] = []
@@ -340,6 +341,7 @@ class IdentityServer:
             self.graph_calls.clear()
             self.requests.clear()
             self.passes.clear()
+            self.passes_issued.clear()
             self.role_assignments.clear()
             self.role_eligibilities.clear()
             self.groups.clear()
@@ -688,6 +690,7 @@ class IdentityServer:
         with self._lock:
             # One pass per user: a new one replaces the old (as Entra does).
             self.passes[user["id"]] = [method]
+            self.passes_issued.append(method["temporaryAccessPass"])
         return HttpResponse(201, dict(method))
 
     def _graph_list_passes(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
