@@ -23,6 +23,14 @@ The action, for an approved request (one *attempt* at a time):
     5. the server took it; `executed` records it, queues the notice to the
        account and the outcome to the approvers            -- crash: in doubt
 
+The approvers' mails follow the same discipline, because each carries a
+one-time code that is stored only as a hash: stored without the code, held
+for the runner, which draws the code (its hash committed first), renders the
+mail again with it and hands it over. Killed before the handoff: a new code
+next time (the old one reached nobody); after it: asked of the transport,
+else held in doubt (the request can still be approved by another approver
+or on the host).
+
 A crash at 1-3 leaves a secret nobody has: on restart the action runs again,
 and the new pass replaces the old one (earlier passes are deleted first) or
 the new password the old one. A crash at 4-5 may have delivered the secret:
@@ -52,10 +60,10 @@ from .errors import PermanentDeliveryError, StoreError, TransientDeliveryError
 from .responders.approval_mail import ApprovalMailer
 from .responders.graph import (GraphAmbiguous, GraphClient, GraphDenied, GraphError, GraphInDoubt, GraphNotFound,
                                GraphUnavailable, IssuedSecret, PasswordRejected)
-from .responders.transport import DeliveryInDoubt, Transport
+from .responders.transport import DeliveryInDoubt, Transport, TransportUnavailable
 from .rules.graph import Graph
 from .rules.preflight import Refusal, RoleFacts, account_addresses, eligible_approvers, screen_account
-from .store import OutboxStatus, Store
+from .store import OutboxRow, OutboxStatus, Store
 
 log = logging.getLogger("resetdesk.approvals")
 
@@ -79,10 +87,12 @@ class ApprovalRunner:
     # -- the pass ----------------------------------------------------------------
 
     def recover(self) -> None:
-        """At startup: settle secret mails a previous process left mid-handoff."""
+        """At startup: settle the mails a previous process left mid-handoff (approval and secret mails)."""
         for request in self.book.list([State.APPROVED]):
             if request.action_state == "handed":
                 self._settle_handed(request)
+        for row in self.store.runner_rows("approval", OutboxStatus.SENDING):
+            self._settle_approval_mail(row)
 
     def run(self) -> int:
         """Expire, preflight and execute what is due; returns how many requests moved."""
@@ -92,6 +102,7 @@ class ApprovalRunner:
                 if self.stopping():
                     return moved
                 moved += self._guarded(self.preflight, request)
+            self.send_approval_mails()
             for request in self.book.due(State.APPROVED):
                 if self.stopping() or self.transport_down():
                     break        # no secret is made that could not be mailed now
@@ -168,6 +179,96 @@ class ApprovalRunner:
         self.book.open(request, user, requester_id, approvers)
         log.info("request %s for %s: %s; asked %s", request.id, request.target, request.state, ", ".join(approvers))
 
+    # -- mails sent from memory -------------------------------------------------
+
+    def _send(self, row: OutboxRow, real: bytes, on_handoff: Callable[[], None]) -> tuple[str, str]:
+        """Hand `real` (not the stored bytes) to the transport; (outcome, why).
+
+        outcome: sent | not_sent (nothing left: a new code or secret may be
+        drawn) | refused (for good) | down (the transport is unreachable) |
+        in_doubt (it may have left: never sent again blindly).
+        """
+        handed = False
+
+        def handoff() -> None:
+            nonlocal handed
+            on_handoff()
+            handed = True
+
+        try:
+            self.transport.send(dataclasses.replace(row, raw=real), handoff)
+        except TransportUnavailable as error:
+            return "down", str(error)
+        except DeliveryInDoubt as error:
+            return "in_doubt", str(error)
+        except PermanentDeliveryError as error:
+            return "refused", str(error)
+        except TransientDeliveryError as error:
+            return "not_sent", str(error)    # before the handoff, or before the end of DATA
+        except StoreError:
+            raise
+        except Exception as error:
+            if handed:
+                return "in_doubt", f"{type(error).__name__} during the handoff"
+            return "not_sent", f"{type(error).__name__} before the handoff"
+        return "sent", ""
+
+    def send_approval_mails(self) -> int:
+        """Each approval mail waiting for the runner: a fresh code, its hash committed, the mail handed over."""
+        sent = 0
+        try:
+            for row in self.store.runner_rows("approval", OutboxStatus.HELD):
+                if self.stopping() or self.transport_down():
+                    break
+                request = self.book.get(row.request_id or "")
+                if request is None or request.state != State.PENDING:
+                    self.store.mark_failed(row.id, f"not sent: the request is {request.state if request else 'gone'}")
+                    continue
+                code = self.book.draw_code(request, row.recipient)
+                real = self.book.mailer.approval_request(request, row.recipient, code).raw
+                del code
+                crash_point("approval_mail_before_handoff")
+                outcome, why = self._send(row, real, lambda: self.store.mark_runner_sending(row.id))
+                del real
+                if outcome == "sent":
+                    crash_point("approval_mail_after_send")
+                    self.store.mark_sent(row.id)
+                    sent += 1
+                elif outcome == "down":
+                    log.warning("%s; approval mails wait", why)
+                    break
+                elif outcome == "not_sent":
+                    if self.store.outbox(row.id).status == OutboxStatus.SENDING:
+                        self.store.back_to_runner(row.id, why)
+                    log.warning("approval mail %s to %s not sent (%s): a new code next pass", row.id, row.recipient, why)
+                    break
+                elif outcome == "refused":
+                    self.store.mark_failed(row.id, why)
+                else:
+                    self._hold_in_doubt(row, why)
+        finally:
+            self.transport.close()
+        return sent
+
+    def _hold_in_doubt(self, row: OutboxRow, why: str) -> None:
+        self.store.hold(row.id, f"in doubt: {why}; not resent (its code is not kept: the request can still be "
+                                f"approved by another approver or on the host)", event="delivery_in_doubt")
+        log.warning("approval mail %s to %s is in doubt (%s): held, not resent", row.id, row.recipient, why)
+
+    def _settle_approval_mail(self, row: OutboxRow) -> None:
+        try:
+            confirmed = self.transport.confirm(row)
+        except Exception as error:      # asking must never turn into resending
+            log.warning("could not ask %s about outbox row %s: %s", self.transport.name, row.id, error)
+            confirmed = None
+        why = "the desk stopped between handing the approval mail over and recording it"
+        if confirmed is True:
+            self.store.mark_sent(row.id)
+        elif confirmed is False:
+            self.store.back_to_runner(row.id, f"{why}; {self.transport.name} does not have it")
+        else:
+            self._hold_in_doubt(row, why)
+
     # -- the action --------------------------------------------------------------
 
     def execute(self, request: ApprovalRequest) -> None:
@@ -243,40 +344,30 @@ class ApprovalRunner:
         stored, real = self.book.mailer.secret_mail(request, secret, to=recipient, attempt=attempt)
         row_id = self.book.secret_composed(request, stored, secret.kind, revoked)
         crash_point("approval_after_compose")
-        row = dataclasses.replace(self.store.outbox(row_id), raw=real)
-        handed = False
 
         def handoff() -> None:
-            nonlocal handed
             self.book.handed(request, row_id)
-            handed = True
             crash_point("approval_after_handoff")
 
         try:
-            try:
-                self.transport.send(row, handoff)
-            finally:
-                del row, real
-        except DeliveryInDoubt as error:
-            return self.book.in_doubt(request, row_id, str(error))
-        except PermanentDeliveryError as error:
-            self.book.superseded(request, row_id, str(error))
-            return self.book.fail(request, "mail", f"the mail server refused the secret mail: {error}")
-        except TransientDeliveryError as error:
-            # Not taken (before the handoff, or before the end of DATA): the secret reached nobody.
-            self.book.superseded(request, row_id, str(error))
-            return self.book.postpone(request, str(error), self._backoff(attempt))
-        except Exception as error:
-            if handed:
-                return self.book.in_doubt(request, row_id, f"{type(error).__name__} during the handoff")
-            self.book.superseded(request, row_id, f"{type(error).__name__} before the handoff")
-            raise
+            outcome, why = self._send(self.store.outbox(row_id), real, handoff)
         finally:
+            del real
             self.transport.close()
-        crash_point("approval_after_send")
-        self.book.executed(request, row_id)
-        log.info("request %s: %s for %s sent to %s (attempt %d)", request.id, secret.kind, request.target_upn,
-                 recipient, attempt)
+        if outcome == "sent":
+            crash_point("approval_after_send")
+            self.book.executed(request, row_id)
+            log.info("request %s: %s for %s sent to %s (attempt %d)", request.id, secret.kind, request.target_upn,
+                     recipient, attempt)
+        elif outcome == "in_doubt":
+            self.book.in_doubt(request, row_id, why)
+        elif outcome == "refused":
+            self.book.superseded(request, row_id, why)
+            self.book.fail(request, "mail", f"the mail server refused the secret mail: {why}")
+        else:
+            # Not taken: the secret reached nobody; a new attempt (a new secret) after a while.
+            self.book.superseded(request, row_id, why)
+            self.book.postpone(request, why, self._backoff(attempt))
 
     def _settle_handed(self, request: ApprovalRequest) -> None:
         """A secret mail left `sending` by a stopped process: ask the transport, else hold it; never resend."""

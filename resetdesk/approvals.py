@@ -53,7 +53,7 @@ from .responders.approval_mail import ApprovalMailer, Mail
 from .rules.commands import Command
 from .rules.decision import Decision
 from .rules.preflight import Refusal, account_addresses, screen_targets
-from .store import OutboxStatus, Store, timestamp
+from .store import RUNNER_HELD, OutboxStatus, Store, timestamp
 
 log = logging.getLogger("resetdesk.approvals")
 
@@ -225,11 +225,14 @@ class ApprovalBook:
                          request_id=request.id, target=request.target_upn or request.target, by=by, **detail)
 
     def queue(self, mail: Mail, kind: str, request: ApprovalRequest) -> int:
-        """One outbox row for the deliverer (never the secret mail: see approval_runner.py)."""
+        """One outbox row: for the deliverer, or (approval, secret) stored redacted for the runner to send."""
         envelope_from = "" if self.config.smtp.null_sender else compose.desk_address(self.config)
+        runner = kind in ("approval", "secret")
         row = self.store.queue(message_key=request.message_key, kind=kind, recipient=mail.recipient,
                                envelope_from=envelope_from, message_id=mail.message_id, raw=mail.raw,
-                               template=mail.template, request_id=request.id)
+                               template=mail.template, request_id=request.id,
+                               status=OutboxStatus.HELD if runner else OutboxStatus.QUEUED,
+                               last_error=RUNNER_HELD if runner else None)
         self.audit(f"{kind}_queued", request, "desk", outbox_id=row, to=mail.recipient, message_id=mail.message_id)
         return row
 
@@ -364,14 +367,22 @@ class ApprovalBook:
             self._ask(request, expires)
 
     def _ask(self, request: ApprovalRequest, expires: str) -> None:
-        """Mail each approver the request; with mailed codes, each their own code (only its hash is kept)."""
+        """A mail to each approver, stored without its code: the runner draws the code when it sends it."""
         for approver in request.approvers:
-            code = None
-            if mailed_codes(self.config):
-                code = codes.new_code()
-                self.store.add_code(request.id, approver, codes.hash_code(code), expires)
-            self.queue(self.mailer.approval_request(request, approver, code), "approval", request)
-            del code      # from here on only the approver's mail has it
+            self.queue(self.mailer.approval_request(request, approver, None), "approval", request)
+
+    def draw_code(self, request: ApprovalRequest, approver: str) -> str | None:
+        """A fresh one-time code for `approver`, its hash committed (FULL) before the mail leaves; None without codes.
+
+        Drawn again only for a mail that never left, so the code it replaces
+        reached nobody.
+        """
+        if not mailed_codes(self.config):
+            return None
+        code = codes.new_code()
+        with self.store.transaction():
+            self.store.set_code(request.id, approver, codes.hash_code(code), request.expires_at or "")
+        return code
 
     def confirm_signin(self, request_id: str, claims: dict[str, Any]) -> ApprovalRequest:
         """awaiting_confirmation -> pending: the requester signed in (Entra ID, this tenant, MFA).
@@ -540,10 +551,9 @@ class ApprovalBook:
     def begin_attempt(self, request: ApprovalRequest) -> int:
         """A new attempt at the reset (durable before the first Graph change); returns its number."""
         with self.store.transaction():
-            for row in self.store.secret_rows(request.id):
-                if row.status == OutboxStatus.HELD and not (row.last_error or "").startswith("in doubt"):
-                    # A previous attempt stopped before handing its mail over: that secret reached nobody.
-                    self.store.mark_failed(row.id, "never handed over (the desk stopped); superseded by a new attempt")
+            for row in self.store.runner_rows("secret", OutboxStatus.HELD, request.id):
+                # A previous attempt stopped before handing its mail over: that secret reached nobody.
+                self.store.mark_failed(row.id, "never handed over (the desk stopped); superseded by a new attempt")
             attempt = request.attempts + 1
             if not self.store.update_request(request.id, (State.APPROVED,), attempts=attempt, action_state="calling",
                                              outbox_id=None, retry_at=None):
@@ -555,12 +565,8 @@ class ApprovalBook:
 
     def secret_composed(self, request: ApprovalRequest, stored: Mail, secret_kind: str, revoked: bool | None) -> int:
         """The reset is done: record it (not the secret) and the redacted copy of its mail, held for the runner."""
-        envelope_from = "" if self.config.smtp.null_sender else compose.desk_address(self.config)
         with self.store.transaction():
-            row = self.store.queue(message_key=request.message_key, kind="secret", recipient=stored.recipient,
-                                   envelope_from=envelope_from, message_id=stored.message_id, raw=stored.raw,
-                                   template=stored.template, status=OutboxStatus.HELD, request_id=request.id,
-                                   last_error="the approval runner sends this mail itself: its secret is only in memory")
+            row = self.queue(stored, "secret", request)
             self.store.update_request(request.id, (State.APPROVED,), action_state="composed", outbox_id=row)
             self.audit("secret_issued", request, "desk", kind=secret_kind, attempt=request.attempts,
                        outbox_id=row, sessions_revoked=revoked)
@@ -570,7 +576,7 @@ class ApprovalBook:
     def handed(self, request: ApprovalRequest, row_id: int) -> None:
         """Right before the mail server takes the secret mail: committed (FULL) first, like `sending`."""
         with self.store.transaction():
-            self.store.mark_secret_sending(row_id)
+            self.store.mark_runner_sending(row_id)
             self.store.update_request(request.id, (State.APPROVED,), action_state="handed")
         request.action_state = "handed"
 

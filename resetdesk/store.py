@@ -104,6 +104,11 @@ class OutboxStatus(StrEnum):
 # recovered), outcome (any later word about a request).
 OUTBOX_KINDS = ("reply", "escalation", "approval", "secret", "notice", "outcome")
 SECRET_KIND = "secret"
+# Rows whose real bytes carry a secret (a pass or password; an approver's one-time
+# code): stored redacted and `held` with RUNNER_HELD, sent only by the approval
+# runner from memory; the deliverer, `release` and `requeue` never touch them.
+RUNNER_KINDS = ("secret", "approval")
+RUNNER_HELD = "waiting for the approval runner, which sends it from memory"
 
 
 def utcnow() -> datetime:
@@ -472,9 +477,9 @@ class Store:
               request_id: str | None = None) -> int:
         if kind not in OUTBOX_KINDS or status not in (OutboxStatus.QUEUED, OutboxStatus.HELD):
             raise StoreError(f"cannot queue a {kind!r} row as {status!r}")
-        if kind == SECRET_KIND and status != OutboxStatus.HELD:
+        if kind in RUNNER_KINDS and (status != OutboxStatus.HELD or last_error != RUNNER_HELD):
             # Its stored bytes are redacted: only the approval runner sends it, from memory.
-            raise StoreError("a secret row is stored held; the approval runner sends it")
+            raise StoreError(f"a {kind} row is stored held for the approval runner")
         return self._insert("outbox", {
             "message_key": message_key, "kind": kind, "recipient": recipient,
             "envelope_from": envelope_from, "message_id": message_id, "raw": raw,
@@ -493,7 +498,7 @@ class Store:
         """Queued rows whose next attempt is due, oldest first (ids above `after_id`)."""
         return [OutboxRow.from_row(r) for r in self.db["outbox"].rows_where(
             "status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND id > ? "
-            "AND kind != 'secret'", [timestamp(self.clock()), after_id], order_by="id", limit=limit)]
+            "AND kind NOT IN ('secret', 'approval')", [timestamp(self.clock()), after_id], order_by="id", limit=limit)]
 
     def next_due_at(self) -> datetime | None:
         """When the earliest queued row becomes due (None: nothing queued)."""
@@ -562,21 +567,40 @@ class Store:
             self._audit_row(row_id, "delivery_released")
 
     def in_flight(self) -> list[OutboxRow]:
-        """Rows marked `sending`: at startup these were interrupted mid-handoff (secret rows are the runner's)."""
-        return self.outbox_rows("status = 'sending' AND kind != 'secret'")
+        """Rows marked `sending`: at startup these were interrupted mid-handoff (the runner's kinds are its own)."""
+        return self.outbox_rows("status = 'sending' AND kind NOT IN ('secret', 'approval')")
+
+    def runner_rows(self, kind: str, status: str, request_id: str | None = None) -> list[OutboxRow]:
+        """The approval runner's rows of `kind` in `status` (held ones: only those waiting for it)."""
+        where, params = "kind = ? AND status = ?", [kind, status]
+        if status == OutboxStatus.HELD:
+            where += " AND last_error = ?"
+            params.append(RUNNER_HELD)
+        if request_id is not None:
+            where += " AND request_id = ?"
+            params.append(request_id)
+        return self.outbox_rows(where, params)
 
     def _refuse_secret(self, row_id: int, what: str) -> None:
         row = self.db.execute("SELECT kind FROM outbox WHERE id = ?", [row_id]).fetchone()
-        if row is not None and row[0] == SECRET_KIND:
-            raise StoreError(f"outbox row {row_id} carried a secret and cannot be {what}")
+        if row is not None and row[0] in RUNNER_KINDS:
+            raise StoreError(f"outbox row {row_id} carried a secret or a code and cannot be {what}")
 
-    def mark_secret_sending(self, row_id: int) -> None:
-        """The secret mail is about to be handed over: held -> sending, committed first (FULL)."""
+    def mark_runner_sending(self, row_id: int) -> None:
+        """A mail the runner sends from memory is about to be handed over: held -> sending, committed first (FULL)."""
         with self.transaction():
-            changed = self.db.execute("UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
-                                      "WHERE id = ? AND kind = 'secret' AND status = 'held'", [row_id]).rowcount
+            changed = self.db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, last_error = NULL "
+                "WHERE id = ? AND kind IN ('secret', 'approval') AND status = 'held' AND last_error = ?",
+                [row_id, RUNNER_HELD]).rowcount
             if changed != 1:
-                raise StoreError(f"outbox row {row_id} is not a held secret row")
+                raise StoreError(f"outbox row {row_id} is not waiting for the approval runner")
+
+    def back_to_runner(self, row_id: int, reason: str) -> None:
+        """A runner's mail that did not leave: held for the runner again (it draws a new code or secret)."""
+        with self.transaction():
+            self._set(row_id, status=OutboxStatus.HELD, last_error=RUNNER_HELD)
+            self._audit_row(row_id, "delivery_retry", error=reason)
 
     def _audit_row(self, row_id: int, event: str, **detail: Any) -> None:
         # `sender` stays the requester's address, so `audit --sender` tells a
@@ -634,10 +658,12 @@ class Store:
         return self.db.execute(f"SELECT count(*) FROM approval_requests WHERE {' AND '.join(where)}",
                                params).fetchone()[0]
 
-    def add_code(self, request_id: str, approver: str, code_hash: str, expires_at: str) -> None:
-        self._insert("approval_codes", {"request_id": request_id, "approver": approver, "code_hash": code_hash,
-                                        "created": timestamp(self.clock()), "expires_at": expires_at,
-                                        "used_at": None})
+    def set_code(self, request_id: str, approver: str, code_hash: str, expires_at: str) -> None:
+        """An approver's code for a request (only its hash); a new one replaces one never mailed."""
+        self.db.execute("INSERT INTO approval_codes (request_id, approver, code_hash, created, expires_at, used_at) "
+                        "VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT (request_id, approver) DO UPDATE SET "
+                        "code_hash = excluded.code_hash, created = excluded.created, expires_at = excluded.expires_at",
+                        [request_id, approver, code_hash, timestamp(self.clock()), expires_at])
 
     def codes(self, request_id: str) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM approval_codes WHERE request_id = ? ORDER BY id", [request_id])
@@ -658,6 +684,10 @@ class Store:
 
     def secret_rows(self, request_id: str) -> list[OutboxRow]:
         return self.outbox_rows("kind = 'secret' AND request_id = ?", [request_id])
+
+    def in_flight_runner(self) -> list[OutboxRow]:
+        """The runner's rows left `sending` (secret and approval mails)."""
+        return self.outbox_rows("status = 'sending' AND kind IN ('secret', 'approval')")
 
     # -- counts for the flood limits (read inside the deciding transaction) --
 

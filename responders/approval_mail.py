@@ -151,15 +151,19 @@ class ApprovalMailer:
         return Draft(subject=reply_subject(subject), text=body, html="", template=f"approval-ack:{ids}.{language}")
 
     def approval_request(self, request: Any, approver: str, code: str | None, now: datetime | None = None) -> Mail:
-        """To one approver: who asked, for whom, why, what happens, and the exact lines to send back."""
+        """To one approver: who asked, for whom, why, what happens, and the exact lines to send back.
+
+        `code` None renders the stored copy (the lines without the code); the
+        one sent is rendered again with it, under the same Message-ID.
+        """
+        by_mail = self.config.policy.verification != "exchange-online"
         lines = {}
         if code is not None:
             for verb in ("APPROVE", "DENY"):
                 line = f"{verb} {request.id} {code}"
-                lines[verb.lower()] = {"line": line,
-                                       "link": f"mailto:{self.desk}?subject={urllib.parse.quote(line)}"}
+                lines[verb.lower()] = {"line": line, "link": f"mailto:{self.desk}?subject={urllib.parse.quote(line)}"}
         return self.mail("request", request, to=approver, kind="approval", key="request", now=now,
-                         approver=approver, lines=lines, by_mail=code is not None)
+                         approver=approver, lines=lines, by_mail=by_mail)
 
     def secret_mail(self, request: Any, secret: Any, *, to: str, attempt: int,
                     now: datetime | None = None) -> tuple[Mail, bytes]:

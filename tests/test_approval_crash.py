@@ -15,7 +15,7 @@ import signal
 
 import pytest
 
-from approval_helpers import (CTO, LEAD, approval_config, command_mail, directory, line_for, outbox_files, parse,
+from approval_helpers import (CISO, CTO, LEAD, approval_config, command_mail, directory, line_for, outbox_files, parse,
                               request_mail)
 from resetdesk.store import Store
 from test_service_maildir import drop, run_desk
@@ -55,7 +55,8 @@ def _approve(tmp_path, config_path):
     drop(tmp_path / "var" / "maildir", command_mail(line_for(to_cto), message_id="<crash-approve@contoso.no>"))
 
 
-REQUEST_POINTS = ["approval_after_preflight", "after_decision"]
+REQUEST_POINTS = ["approval_after_preflight", "after_decision", "approval_mail_before_handoff",
+                  "approval_mail_after_send"]
 ACTION_POINTS = ["approval_before_action", "approval_after_graph", "approval_after_revoke",
                  "approval_after_compose", "approval_after_handoff", "approval_after_send"]
 # Killed after Graph made a pass and before the outbox Maildir had the mail: the action runs again.
@@ -71,9 +72,10 @@ def test_killed_anywhere_one_secret_mail_in_the_outbox_maildir(tmp_path, identit
         assert run_desk(config_path, crash_at=point).returncode == KILLED
         assert identity.passes_issued == []
         _ok(run_desk(config_path))
-        [to_cto] = [parse(f.read_bytes()) for f in outbox_files(tmp_path)
-                    if "Approval needed" in str(parse(f.read_bytes())["Subject"])
-                    and CTO in str(parse(f.read_bytes())["To"])]
+        asked = [parse(f.read_bytes()) for f in outbox_files(tmp_path)
+                 if "Approval needed" in str(parse(f.read_bytes())["Subject"])]
+        assert sorted(m["To"].addresses[0].addr_spec for m in asked) == [CISO, CTO]    # one mail each
+        [to_cto] = [m for m in asked if CTO in str(m["To"])]
         drop(tmp_path / "var" / "maildir", command_mail(line_for(to_cto), message_id="<crash-approve@contoso.no>"))
         _ok(run_desk(config_path))
     else:
