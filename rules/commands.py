@@ -19,7 +19,7 @@ MAX_COMMANDS = 5     # commands read from one mail; more is not a person approvi
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|sv|aw|antw|vs|fw|fwd)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 # The whole line is the command (a code mentioned inside a sentence is not one);
 # a denial may carry its reason after the code.
-_COMMAND = re.compile(r"^\s*(approve|deny)\s+(r-[a-z0-9]{4,12})\s+([a-z0-9]{8,16})(?:\s+(\S.{0,300}?))?\s*$",
+_COMMAND = re.compile(r"^\s*(approve|deny)\s+(r-[a-z0-9]{4,12})\s+([a-z0-9]{8,16})(?:[\s:,;.-]+(\S.{0,300}?))?[\s.]*$",
                       re.IGNORECASE)
 
 

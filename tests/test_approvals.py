@@ -599,3 +599,62 @@ def test_too_few_approvers_is_refused(tmp_path, people, oauth_app):
     desk, request, told = _refused(tmp_path, people, oauth_app, policy={"approvers": [LEAD, ANNA]})
     assert request.reason == "too_few_approvers"
     desk.close()
+
+
+# ------------------------------------------------------------------ Exchange Online
+
+
+def exchange_headers(identity, **overrides):
+    headers = {"X-MS-Exchange-Organization-AuthAs": "Internal",
+               "X-MS-Exchange-Organization-MessageDirectionality": "Originating",
+               "X-MS-Exchange-CrossTenant-Id": identity.tenant_id,
+               "X-MS-Exchange-CrossTenant-FromEntityHeader": "Hosted",
+               "Authentication-Results": "spf=pass smtp.mailfrom=contoso.no; dkim=none (message not signed) "
+                                         "header.d=none; dmarc=none action=none header.from=contoso.no;"}
+    headers.update(overrides)
+    return headers
+
+
+def test_exchange_online_waits_for_a_signin_and_takes_no_mailed_codes(tmp_path, people, oauth_app):
+    from resetdesk.approvals import ApprovalError
+
+    config_path = approval_config(tmp_path, people, oauth_app[0],
+                                  policy={"verification": "exchange-online", "trusted_authserv_ids": []})
+    desk = Desk(config_module.load(config_path))
+    run(desk, request_mail(headers=exchange_headers(people)))
+    [request] = requests_of(desk)
+    assert request.state == "awaiting_confirmation" and request.requester_id == "u-lead"
+    assert approval_requests(tmp_path) == []                      # nobody asked before the requester signs in
+    [ack] = [m for m in outbox(tmp_path) if m["To"].addresses[0].addr_spec == LEAD]
+    assert "signing in" in body(ack)
+
+    for claims in ({"tid": "another-tenant", "oid": "u-lead", "amr": ["pwd", "mfa"]},
+                   {"tid": people.tenant_id, "oid": "u-bob", "amr": ["pwd", "mfa"]},
+                   {"tid": people.tenant_id, "oid": "u-lead", "amr": ["pwd"]}):
+        with pytest.raises(ApprovalError):
+            desk.approvals.confirm_signin(request.id, claims)
+    desk.approvals.confirm_signin(request.id, {"tid": people.tenant_id, "oid": "u-lead", "amr": ["pwd", "mfa"]})
+    run(desk)
+    [to_cto] = approval_requests(tmp_path, CTO)
+    assert "not taken by email" in body(to_cto) and "APPROVE R-" not in body(to_cto)
+    assert desk.store.codes(request.id) == []
+
+    # Mail from inside the tenant proves only that someone there sent it: no mailed code counts.
+    run(desk, command_mail(f"APPROVE {request.id} ABCDEFGHJK", headers=exchange_headers(people)))
+    assert desk.approvals.get(request.id).state == "pending" and changes(people) == []
+    [answer] = [m for m in outbox(tmp_path) if m["To"].addresses[0].addr_spec == CTO and "Re:" in str(m["Subject"])]
+    assert "not taken by email" in body(answer)
+
+    approved = CliRunner().invoke(cli, ["approvals", "approve", request.id, "--as", CTO, "--config", str(config_path)])
+    assert approved.exit_code == 0, approved.output
+    run(desk)
+    assert desk.approvals.get(request.id).state == "executed"
+    assert len([m for m in outbox(tmp_path) if the_pass(people) in body(m)]) == 1
+    desk.close()
+
+
+def test_exchange_online_mail_from_outside_is_not_verified(tmp_path, people, oauth_app):
+    desk = make_desk(tmp_path, people, oauth_app[0], policy={"verification": "exchange-online"})
+    run(desk, request_mail(headers=exchange_headers(people, **{"X-MS-Exchange-CrossTenant-Id": "another-tenant"})))
+    assert requests_of(desk) == []
+    desk.close()
