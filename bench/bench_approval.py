@@ -129,15 +129,16 @@ def users(identity, count: int) -> None:
 
 def summary(name: str, seconds: list[float]) -> None:
     ordered = sorted(seconds)
-    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
     print(f"{name}: median {statistics.median(ordered) * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms, "
           f"min {ordered[0] * 1000:.0f} ms, n={len(ordered)}")
 
 
 def in_process(identity, client_id, smtp, count: int, method: str) -> None:
+    from test_service_maildir import drop
+
     from resetdesk import config as config_module
     from resetdesk.service import Desk
-    from test_service_maildir import drop
 
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder)

@@ -48,8 +48,8 @@ the requester's mail says so and holds no secret; it goes through the outbox.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
-import time
 from typing import Any, Callable
 
 from .approvals import ApprovalBook, ApprovalConflict, ApprovalRequest, State, dry_run
@@ -62,7 +62,7 @@ from .responders.graph import (GraphAmbiguous, GraphClient, GraphDenied, GraphEr
                                GraphUnavailable, IssuedSecret, PasswordRejected)
 from .responders.transport import DeliveryInDoubt, Transport, TransportUnavailable
 from .rules.graph import Graph
-from .rules.preflight import Refusal, RoleFacts, account_addresses, eligible_approvers, screen_account
+from .rules.preflight import Refusal, account_addresses, eligible_approvers, screen_account
 from .store import OutboxRow, OutboxStatus, Store
 
 log = logging.getLogger("resetdesk.approvals")
@@ -88,7 +88,7 @@ class ApprovalRunner:
 
     def recover(self) -> None:
         """At startup: settle the mails a previous process left mid-handoff (approval and secret mails)."""
-        for request in self.book.list([State.APPROVED]):
+        for request in self.book.requests([State.APPROVED]):
             if request.action_state == "handed":
                 self._settle_handed(request)
         for row in self.store.runner_rows("approval", OutboxStatus.SENDING):
@@ -135,6 +135,7 @@ class ApprovalRunner:
     def preflight(self, request: ApprovalRequest) -> None:
         """received -> pending/awaiting_confirmation, refused or failed, after read-only lookups."""
         policy, approval = self.config.policy, self.config.approval
+        user: dict[str, Any] | None
         if self.graph is None:
             # A dry run without an app registration: nothing can be looked up; record that.
             user = {"id": None, "userPrincipalName": request.target, "mail": request.target, "displayName": ""}
@@ -228,7 +229,7 @@ class ApprovalRunner:
                 real = self.book.mailer.approval_request(request, row.recipient, code).raw
                 del code
                 crash_point("approval_mail_before_handoff")
-                outcome, why = self._send(row, real, lambda: self.store.mark_runner_sending(row.id))
+                outcome, why = self._send(row, real, functools.partial(self.store.mark_runner_sending, row.id))
                 del real
                 if outcome == "sent":
                     crash_point("approval_mail_after_send")

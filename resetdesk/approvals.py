@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Iterable
 
@@ -52,7 +52,7 @@ from .responders import compose
 from .responders.approval_mail import ApprovalMailer, Mail
 from .rules.commands import Command
 from .rules.decision import Decision
-from .rules.preflight import Refusal, account_addresses, screen_targets
+from .rules.preflight import Refusal, screen_targets
 from .store import RUNNER_HELD, OutboxStatus, Store, timestamp
 
 log = logging.getLogger("resetdesk.approvals")
@@ -149,8 +149,8 @@ class ApprovalRequest:
     approved_by: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], votes: list[dict[str, Any]] = ()) -> "ApprovalRequest":
-        values = {name: row.get(name) for name in cls.__dataclass_fields__ if name in row}
+    def from_row(cls, row: dict[str, Any], votes: Iterable[dict[str, Any]] = ()) -> ApprovalRequest:
+        values: dict[str, Any] = {name: row.get(name) for name in cls.__dataclass_fields__ if name in row}
         values["why"] = json.loads(row.get("why") or "{}")
         values["approvers"] = json.loads(row.get("approvers") or "[]")
         values["dry_run"] = bool(row.get("dry_run"))
@@ -203,7 +203,7 @@ class ApprovalBook:
         row = self.store.request(request_id.strip().upper())
         return ApprovalRequest.from_row(row, self.store.votes(row["id"])) if row else None
 
-    def list(self, states: Iterable[str] | None = None) -> list[ApprovalRequest]:
+    def requests(self, states: Iterable[str] | None = None) -> list[ApprovalRequest]:
         if states is None:
             rows = self.store.requests(order="created DESC")
         else:
@@ -354,9 +354,10 @@ class ApprovalBook:
              approvers: list[str]) -> None:
         """received -> pending (approvers asked) or awaiting_confirmation (the requester signs in first)."""
         expires = timestamp(self.store.now() + timedelta(minutes=self.config.approval.ttl_minutes))
-        columns = dict(target_id=user.get("id"), target_upn=user.get("userPrincipalName"),
-                       target_name=user.get("displayName"), target_mail=user.get("mail"),
-                       requester_id=requester_id, approvers=json.dumps(approvers), expires_at=expires, retry_at=None)
+        columns = {"target_id": user.get("id"), "target_upn": user.get("userPrincipalName"),
+                   "target_name": user.get("displayName"), "target_mail": user.get("mail"),
+                   "requester_id": requester_id, "approvers": json.dumps(approvers), "expires_at": expires,
+                   "retry_at": None}
         with self.store.transaction():
             request.approvers = approvers
             if signin_confirmation(self.config):
@@ -426,7 +427,7 @@ class ApprovalBook:
         return expired
 
     def _expired(self, request: ApprovalRequest) -> bool:
-        return bool(request.expires_at) and request.expires_at <= timestamp(self.store.now())
+        return request.expires_at is not None and request.expires_at <= timestamp(self.store.now())
 
     # -- votes -----------------------------------------------------------------------------
 

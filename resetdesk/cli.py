@@ -240,7 +240,7 @@ def approvals_list(config_path, states):
     """
     _config, store, book = _open_book(config_path)
     try:
-        requests = book.list(states or None)
+        requests = book.requests(states or None)
     finally:
         store.close()
     click.echo(f"{'id':<10} {'state':<22} {'created (UTC)':<19}  {'requester':<28} account")

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Any
 
+from .approvals import ApprovalBook, Intake
 from .config import Config
 from .errors import MailParseError, ResetdeskError, StoreError
 from .intake.message import InboundMail, RawMessage
 from .intake.parse import parse_message, stable_key
-from .approvals import ApprovalBook, Intake
 from .responders import compose, limits
 from .responders.render import Draft, Renderer
 from .rules.commands import find_commands, looks_like_command, redact

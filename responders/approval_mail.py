@@ -27,8 +27,8 @@ from ..errors import KnowledgeError
 from ..rules.graph import LANGUAGES, Graph
 from ..rules.preflight import REFUSAL_SCENARIOS
 from . import templates
-from .compose import (ComposeError, _address, _common_headers, _text_part, as_bytes, desk_address,
-                      header_text, make_message_id)
+from .compose import (ComposeError, _address, _common_headers, _text_part, as_bytes, desk_address, header_text,
+                      make_message_id)
 from .render import Draft
 
 SECURITY_INFO_URL = "https://mysignins.microsoft.com/security-info"

@@ -36,7 +36,7 @@ import logging
 import time
 import urllib.parse
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from ..config import Config
@@ -346,10 +346,9 @@ class GraphClient:
         lifetime = int(answer.get("lifetimeInMinutes") or lifetime_minutes)
         start = answer.get("startDateTime")
         try:
-            begins = datetime.fromisoformat(str(start).replace("Z", "+00:00")) if start else datetime.now(timezone.utc)
+            begins = datetime.fromisoformat(str(start)) if start else datetime.now(timezone.utc)
         except ValueError:
             begins = datetime.now(timezone.utc)
-        from datetime import timedelta
         return IssuedSecret(value, "tap", lifetime, begins + timedelta(minutes=lifetime))
 
     def set_password(self, user_id: str, password: str, *, with_mfa: bool) -> None:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import signal
 
 import pytest
-
 from approval_helpers import (CISO, CTO, LEAD, approval_config, command_mail, directory, line_for, outbox_files, parse,
                               request_mail)
-from resetdesk.store import Store
 from test_service_maildir import drop, run_desk
+
+from resetdesk.store import Store
 
 pytestmark = pytest.mark.servers
 KILLED = -signal.SIGKILL

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 import servers
+
 from resetdesk import codes
 from resetdesk import config as config_module
 from resetdesk.errors import ConfigError

@@ -18,9 +18,8 @@ import re
 import sqlite3
 
 import pytest
-
-from approval_helpers import (CISO, CTO, LEAD, approval_config, command_mail, directory, line_for, outbox_files,
-                              parse, request_mail)
+from approval_helpers import (CISO, CTO, LEAD, approval_config, command_mail, directory, line_for, outbox_files, parse,
+                              request_mail)
 from test_service_maildir import drop, run_desk
 
 pytestmark = pytest.mark.servers

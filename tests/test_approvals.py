@@ -12,15 +12,15 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from click.testing import CliRunner
-
 import servers
-from approval_helpers import (ANNA, CISO, CTO, LEAD, approval_config, approval_requests, body, command_mail,
-                              directory, line_for, outbox, request_mail, secret_mails, verified)
+from approval_helpers import (ANNA, CISO, CTO, LEAD, approval_config, approval_requests, body, command_mail, directory,
+                              line_for, outbox, request_mail, secret_mails, verified)
+from click.testing import CliRunner
+from test_service_maildir import drop
+
 from resetdesk import config as config_module
 from resetdesk.cli import cli
 from resetdesk.service import Desk
-from test_service_maildir import drop
 
 pytestmark = pytest.mark.servers
 
@@ -44,7 +44,7 @@ def run(desk: Desk, *raws: bytes) -> None:
 
 
 def requests_of(desk):
-    return desk.approvals.list()
+    return desk.approvals.requests()
 
 
 def changes(identity) -> list:
@@ -441,7 +441,7 @@ def test_protected_accounts_are_refused_without_asking_graph(tmp_path, people, o
 
 def test_protected_by_another_address_is_refused_after_the_lookup(tmp_path, people, oauth_app):
     people.users["u-anna"]["proxyAddresses"] = [f"SMTP:{ANNA}", "smtp:breakglass@contoso.no"]
-    desk, request, told = _refused(tmp_path, people, oauth_app, policy={"protected": ["breakglass@contoso.no"]})
+    desk, request, _ = _refused(tmp_path, people, oauth_app, policy={"protected": ["breakglass@contoso.no"]})
     assert request.reason == "protected"
     desk.close()
 
@@ -596,7 +596,7 @@ def test_requester_and_approver_groups_are_asked_of_graph(tmp_path, people, oaut
 
 
 def test_too_few_approvers_is_refused(tmp_path, people, oauth_app):
-    desk, request, told = _refused(tmp_path, people, oauth_app, policy={"approvers": [LEAD, ANNA]})
+    desk, request, _ = _refused(tmp_path, people, oauth_app, policy={"approvers": [LEAD, ANNA]})
     assert request.reason == "too_few_approvers"
     desk.close()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
-
 import servers
+
 from resetdesk import auth
 from resetdesk import config as config_module
 from resetdesk.errors import TokenError
@@ -79,7 +79,7 @@ def test_a_pfx_with_a_password(tmp_path, identity, monkeypatch):
 
 
 def test_a_certificate_the_app_does_not_know_is_refused(tmp_path, identity):
-    key, cert = certificate()
+    _, cert = certificate()
     client_id = identity.add_certificate_client(cert)
     other_key, other_cert = certificate("someone-else")
     config = cert_config(identity, client_id, pem_file(tmp_path / "other.pem", other_key, other_cert))
