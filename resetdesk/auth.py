@@ -3,12 +3,20 @@
 One msal `ConfidentialClientApplication` per process and app registration:
 msal's token cache lives in that object, so sharing it is what makes
 `token()` cheap (a cached token is served until five minutes before expiry).
+IMAP (XOAUTH2), Graph sendMail and the approval flow's Graph client all ask
+the same `TokenProvider` machinery, so they share that one app.
+
+The credential is the client secret from the environment variable
+`oauth.client_secret_env`, or, when `oauth.certificate_path` is set, a
+certificate: a PEM file with the private key and the certificate, or a
+.pfx/.p12 file (msal signs a client assertion with it; nothing secret is sent).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import urllib.parse
 from typing import Any
@@ -59,8 +67,9 @@ class TokenProvider:
     def token(self, scope: str | None = None) -> str:
         """A valid access token for `scope` (default: oauth.imap_scope)."""
         scope = scope or self.default_scope
-        secret = self._secret()
-        app = self._app(secret)
+        credential = self._secret()
+        app = self._app(credential)
+        secret = credential if isinstance(credential, str) else ""   # a certificate has nothing to redact
         try:
             result = app.acquire_token_for_client(scopes=[scope])
         except Exception as error:  # requests' connection/TLS errors, msal's ValueError on bad responses
@@ -73,7 +82,7 @@ class TokenProvider:
             description = _redact((str(result.get("error_description") or "").splitlines() or [""])[0], secret)
             if code == "invalid_client":
                 # A rejected secret may have been rotated in the environment: build the app afresh next time.
-                self._forget(secret)
+                self._forget(credential)
             log.warning("token request for %s failed: %s", scope, code)
             raise TokenError(f"token request for {scope} refused: {code}: {description}".rstrip(": "))
         if result.get("token_source") == "identity_provider":
@@ -94,21 +103,59 @@ class TokenProvider:
 
     # -- internals
 
-    def _secret(self) -> str:
+    def _secret(self) -> str | dict[str, Any]:
+        """The client credential: the secret from the environment, or a certificate (a dict msal reads)."""
         if not self.client_id:
             raise TokenError("oauth.client_id is empty")
         if not self.config.oauth.authority and not self.config.oauth.tenant_id:
             raise TokenError("oauth.tenant_id is empty (and no oauth.authority is set)")
+        if self.config.oauth.certificate_path:
+            return self._certificate()
         try:
             return self.config.secret("oauth", "client_secret_env")
         except ConfigError as error:  # it names the variable, never a value
             raise TokenError(str(error)) from None
 
-    def _key(self, secret: str) -> tuple[str, str, str, str]:
-        fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:16]
+    def _certificate(self) -> dict[str, Any]:
+        oauth = self.config.oauth
+        path = self.config.resolve_path(oauth.certificate_path)
+        try:
+            password = self.config.secret("oauth", "certificate_password_env")
+        except ConfigError:
+            password = ""          # an unencrypted key needs none
+        credential: dict[str, Any] = {}
+        if password:
+            credential["passphrase"] = password
+        if path.suffix.lower() in (".pfx", ".p12"):
+            if not path.is_file():
+                raise TokenError(f"oauth.certificate_path: {path} is not a file")
+            credential["private_key_pfx_path"] = str(path)
+            if oauth.public_certificate:
+                credential["public_certificate"] = True
+            return credential
+        try:
+            pem = path.read_text(encoding="ascii")
+        except (OSError, UnicodeError) as error:
+            raise TokenError(f"oauth.certificate_path: cannot read {path}: {type(error).__name__}") from None
+        certificates = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.DOTALL)
+        credential["private_key"] = pem
+        if oauth.certificate_thumbprint:
+            credential["thumbprint"] = oauth.certificate_thumbprint.replace(":", "").strip()
+            if oauth.public_certificate and certificates:
+                credential["public_certificate"] = "\n".join(certificates)
+        elif certificates:
+            # msal computes the thumbprint from the certificate (and sends it along).
+            credential["public_certificate"] = "\n".join(certificates)
+        else:
+            raise TokenError(f"oauth.certificate_path: {path} holds no certificate; set oauth.certificate_thumbprint")
+        return credential
+
+    def _key(self, secret: str | dict[str, Any]) -> tuple[str, str, str, str]:
+        material = secret if isinstance(secret, str) else repr(sorted(secret.items()))
+        fingerprint = hashlib.sha256(material.encode()).hexdigest()[:16]
         return (self.authority, self.client_id, self.ca_file, fingerprint)
 
-    def _app(self, secret: str):
+    def _app(self, secret: str | dict[str, Any]):
         key = self._key(secret)
         with _APPS_LOCK:
             app = _APPS.get(key)
@@ -117,11 +164,11 @@ class TokenProvider:
                 _APPS[key] = app
             return app
 
-    def _forget(self, secret: str) -> None:
+    def _forget(self, secret: str | dict[str, Any]) -> None:
         with _APPS_LOCK:
             _APPS.pop(self._key(secret), None)
 
-    def _build_app(self, secret: str):
+    def _build_app(self, secret: str | dict[str, Any]):
         return confidential_app(self.client_id, secret, self.authority, self.ca_file)
 
 
@@ -142,8 +189,9 @@ def authority_for(config: Config) -> str:
     return (oauth.authority or f"{DEFAULT_AUTHORITY_HOST}/{oauth.tenant_id}").rstrip("/")
 
 
-def confidential_app(client_id: str, secret: str, authority: str, ca_file: str = ""):
-    """An msal ConfidentialClientApplication; reads the OpenID configuration now (TokenServiceUnavailable)."""
+def confidential_app(client_id: str, secret: str | dict[str, Any], authority: str, ca_file: str = ""):
+    """An msal ConfidentialClientApplication (a secret, or a certificate as msal's dict); reads the
+    OpenID configuration now (TokenServiceUnavailable)."""
     import msal
 
     options: dict[str, Any] = {}
@@ -157,7 +205,8 @@ def confidential_app(client_id: str, secret: str, authority: str, ca_file: str =
             http_client=http_session(ca_file), **options)
     except Exception as error:
         raise TokenServiceUnavailable(
-            f"cannot reach the identity platform at {authority}: {_redact(str(error), secret)}") from None
+            f"cannot reach the identity platform at {authority}: "
+            f"{_redact(str(error), secret if isinstance(secret, str) else '')}") from None
 
 
 def _redact(text: str, secret: str) -> str:

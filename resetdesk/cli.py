@@ -286,3 +286,148 @@ def outbox_release(row_ids, config_path):
                 raise click.ClickException(str(error)) from None
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------ approvals
+
+
+def _open_book(config_path):
+    """The config, the store and the approval book over it (for the approvals commands)."""
+    from .approvals import ApprovalBook
+    from .responders.approval_mail import ApprovalMailer
+    from .rules.graph import load_graph
+
+    config = load_config_or_exit(config_path)
+    store = _open_store(config_path)
+    return config, store, ApprovalBook(config, store, ApprovalMailer(config, load_graph()))
+
+
+@cli.group()
+def approvals():
+    """Admin-approved resets: look at requests, and approve or deny them on the host.
+
+    The same rules hold as for approvals by mail: only an approver the request
+    asked, never its requester or the account itself; a running `resetdesk run`
+    carries out what is approved on its next pass.
+    """
+
+
+@approvals.command("list")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
+@click.option("--state", "states", multiple=True, help="Only requests in this state (repeat for more); default: all.")
+def approvals_list(config_path, states):
+    """List requests, newest first.
+
+    Example: resetdesk approvals list --state pending --state in_doubt
+    """
+    _config, store, book = _open_book(config_path)
+    try:
+        requests = book.requests(states or None)
+    finally:
+        store.close()
+    click.echo(f"{'id':<10} {'state':<22} {'created (UTC)':<19}  {'requester':<28} account")
+    for request in requests:
+        click.echo(f"{request.id:<10} {request.state:<22} {request.created[:19].replace('T', ' '):<19}  "
+                   f"{request.requester:<28} {request.target_upn or request.target}")
+
+
+@approvals.command("show")
+@click.argument("request_id")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
+def approvals_show(request_id, config_path):
+    """Show one request: its state, its approvers and votes, and its audit trail.
+
+    Example: resetdesk approvals show R-7KQ2MX
+    """
+    _config, store, book = _open_book(config_path)
+    try:
+        request = book.get(request_id)
+        if request is None:
+            raise click.ClickException(f"no request {request_id}")
+        votes = store.votes(request.id)
+        events = [row for row in reversed(store.audit_rows(sender=request.requester))
+                  if row["detail"].get("request_id") == request.id]
+    finally:
+        store.close()
+    for label, value in (("request", request.id), ("state", request.state), ("requester", request.requester),
+                         ("account", f"{request.target_upn or request.target} {request.target_id or ''}".strip()),
+                         ("method", request.method + (" (dry run)" if request.dry_run else "")),
+                         ("approvers", ", ".join(request.approvers) or "-"),
+                         ("required", request.required), ("wrong codes", request.wrong_codes),
+                         ("attempts", request.attempts), ("expires", request.expires_at or "-"),
+                         ("reason", " ".join(filter(None, (request.reason, request.detail))) or "-")):
+        click.echo(f"{label + ':':<12} {value}")
+    for vote in votes:
+        click.echo(f"vote:        {vote['at'][:19].replace('T', ' ')}  {vote['approver']} {vote['vote']} "
+                   f"by {vote['via']}" + (f" ({vote['reason']})" if vote["reason"] else ""))
+    click.echo("audit:")
+    for row in events:
+        click.echo("  " + _audit_line(row))
+
+
+def _decide(config_path, request_id, approver, verb, reason=""):
+    from .approvals import ApprovalError
+
+    _config, store, book = _open_book(config_path)
+    try:
+        answer = book.vote(request_id, approver, verb, via="cli", reason=reason)
+    except ApprovalError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        store.close()
+    if answer.result == "approved":
+        click.echo(f"{answer.request_id} approved: the running desk carries it out on its next pass")
+    elif answer.result == "approval_recorded":
+        click.echo(f"{answer.request_id}: approval recorded ({answer.approvals} of {answer.required})")
+    else:
+        click.echo(f"{answer.request_id} denied: the requester and the approvers are told")
+
+
+@approvals.command("approve")
+@click.argument("request_id")
+@click.option("--as", "approver", required=True, metavar="APPROVER", help="The approver's address (one the request asked).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
+def approvals_approve(request_id, approver, config_path):
+    """Approve a pending request as one of its approvers.
+
+    Example: resetdesk approvals approve R-7KQ2MX --as cto@contoso.no
+    """
+    _decide(config_path, request_id, approver, "approve")
+
+
+@approvals.command("deny")
+@click.argument("request_id")
+@click.option("--as", "approver", required=True, metavar="APPROVER", help="The approver's address (one the request asked).")
+@click.option("--reason", required=True, help="Why: the requester reads it.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
+def approvals_deny(request_id, approver, reason, config_path):
+    """Deny a pending request as one of its approvers.
+
+    Example: resetdesk approvals deny R-7KQ2MX --as cto@contoso.no --reason "she is on leave, call her first"
+    """
+    _decide(config_path, request_id, approver, "deny", reason)
+
+
+@approvals.command("retry")
+@click.argument("request_id")
+@click.option("--as", "operator", required=True, metavar="PERSON", help="Who checked the mail server's log.")
+@click.option("--sent", is_flag=True, help="The secret mail did leave: record the request executed instead.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
+def approvals_retry(request_id, operator, sent, config_path):
+    """Settle a request in doubt: a new attempt (a new secret), or --sent if its mail did leave.
+
+    Only after checking the mail server's log for the secret mail's Message-ID
+    (resetdesk approvals show ID, resetdesk outbox list).
+
+    Example: resetdesk approvals retry R-7KQ2MX --as ops@contoso.no
+    """
+    from .approvals import ApprovalError
+
+    _config, store, book = _open_book(config_path)
+    try:
+        request = book.resolve_sent(request_id, operator) if sent else book.retry(request_id, operator)
+    except ApprovalError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        store.close()
+    click.echo(f"{request.id} is {request.state}" + ("" if sent else ": the running desk makes a new attempt"))

@@ -37,7 +37,7 @@ class Setting:
     type: type | tuple[type, ...]
     default: Any
     help: str
-    choices: tuple[str, ...] | None = None
+    choices: tuple[Any, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
     above: float | None = None
@@ -91,6 +91,12 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "operators": _list("Addresses allowed on the web console to look at decisions and the audit trail "
                            "and release held replies."),
         "reply_address": Setting(str, "from", "Where replies go: 'from' (the From address) or 'return_path'. Never Reply-To.", ("from", "return_path")),
+        "requester_group": Setting(str, "", "Object id of an Entra group whose members may request resets too (checked with Graph checkMemberGroups); empty: only `requesters`."),
+        "approver_group": Setting(str, "", "Object id of an Entra group whose members may approve too (read with Graph); empty: only `approvers`."),
+        "protected": _list("Accounts the desk never resets, whatever anyone approves (break-glass accounts): UPNs or addresses."),
+        "verification": Setting(str, "gateway", "How a sender is verified: 'gateway' (a trusted Authentication-Results says dmarc=pass) or 'exchange-online' (Exchange's own organization headers; requests then wait for a sign-in confirmation).", ("gateway", "exchange-online")),
+        "allow_hybrid": Setting(bool, False, "exchange-online: also accept mail Exchange marks as from on-premises (X-MS-Exchange-CrossTenant-FromEntityHeader: HybridOnPrem)."),
+        "require_signin_confirmation": Setting(bool, False, "Requests wait in awaiting_confirmation until the requester confirms by signing in with Entra ID and MFA (always so with verification = exchange-online)."),
     },
     "imap": {
         "host": Setting(str, "", "IMAP server; empty means no IMAP: the local Maildir is used."),
@@ -119,6 +125,10 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "authority": Setting(str, "", "Authority URL; empty means https://login.microsoftonline.com/<tenant_id>."),
         "imap_scope": Setting(str, "https://outlook.office365.com/.default", "Scope of the IMAP XOAUTH2 token."),
         "ca_file": Setting(str, "", "CA bundle for the identity platform (empty: the system's); for tests."),
+        "certificate_path": Setting(str, "", "A certificate credential instead of the client secret: a PEM file with the private key (and the certificate), or a .pfx/.p12 file."),
+        "certificate_thumbprint": Setting(str, "", "SHA-1 thumbprint (hex) of the certificate registered on the app; empty: computed from the certificate in certificate_path."),
+        "public_certificate": Setting(bool, False, "Send the certificate with each token request (subject name and issuer authentication)."),
+        "certificate_password_env": Setting(str, "RESETDESK_CERTIFICATE_PASSWORD", "Environment variable holding the certificate file's password, when it has one."),
     },
     "smtp": {
         "host": Setting(str, "", "SMTP server; empty means replies go to the outbox Maildir."),
@@ -139,6 +149,19 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "mailbox": Setting(str, "", "The mailbox replies are sent as; empty: policy.desk_address."),
         "base_url": Setting(str, "https://graph.microsoft.com/v1.0", "Microsoft Graph's base URL."),
         "timeout": Setting((int, float), 30.0, "HTTP timeout in seconds (connect, and the wait for an answer).", above=0),
+        "dry_run": Setting(bool, False, "Approved resets change nothing: the desk records what it would have done and says so (also when no oauth.client_id is set)."),
+    },
+    "approval": {
+        "ttl_minutes": Setting(int, 30, "An approval code (and a request nobody decided) expires after this many minutes.", minimum=1, maximum=10080),
+        "max_wrong_codes": Setting(int, 3, "This many wrong, reused or foreign codes lock a request.", minimum=1, maximum=100),
+        "required": Setting(int, 1, "Distinct approvers who must approve: 1 or 2.", (1, 2), minimum=1, maximum=2),
+        "method": Setting(str, "tap", "tap (a one-time Temporary Access Pass) | password (a temporary password the person must change).", ("tap", "password")),
+        "tap_lifetime_minutes": Setting(int, 60, "Lifetime of the Temporary Access Pass (Entra allows 10 to 43200; its policy may cap it lower).", minimum=10, maximum=43200),
+        "password_length": Setting(int, 16, "Length of a temporary password (Entra: 8 to 256).", minimum=8, maximum=256),
+        "require_mfa_on_change": Setting(bool, True, "method = password: the person passes MFA before choosing a new password (forceChangePasswordNextSignInWithMfa)."),
+        "revoke_sessions": Setting(bool, True, "After the reset, revoke the account's sign-in sessions (revokeSignInSessions)."),
+        "max_per_requester_per_day": Setting(int, 10, "At most this many requests from one requester in 24 hours; more are refused and recorded.", minimum=0, maximum=10000),
+        "max_per_target_per_day": Setting(int, 3, "At most this many requests for one account in 24 hours; more are refused and recorded.", minimum=0, maximum=10000),
     },
     "maildir": {
         "path": Setting(str, "var/maildir", "The embedded default mailbox (a Maildir, created if missing)."),
@@ -297,7 +320,7 @@ def _check(table: str, key: str, setting: Setting, value: Any) -> Any:
             raise ConfigError(f"{where}: expected a list of strings")
         value = tuple(value)
     if setting.choices and value not in setting.choices:
-        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(setting.choices)}")
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(str, setting.choices))}")
     if isinstance(value, float) and not math.isfinite(value):   # TOML has inf and nan
         raise ConfigError(f"{where}: {value} is not a finite number")
     if setting.minimum is not None and value < setting.minimum:
@@ -342,8 +365,10 @@ def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
 
 def _normalise_addresses(tables: dict[str, Section]) -> None:
     policy = dict(tables["policy"])
-    for key in ("requesters", "approvers", "operators"):
+    for key in ("requesters", "approvers", "operators", "protected"):
         policy[key] = tuple(a.strip().lower() for a in policy[key])
+    for key in ("requester_group", "approver_group"):
+        policy[key] = policy[key].strip().lower()
     policy["desk_address"] = policy["desk_address"].strip().lower()
     policy["trusted_authserv_ids"] = tuple(a.strip().lower() for a in policy["trusted_authserv_ids"])
     tables["policy"] = Section(policy)

@@ -11,6 +11,13 @@ committed, and the deliverer sends the outbox.
 A message that cannot be decided (too large, unparseable, or anything raises
 while deciding) is stored `parked` with the error and goes to needs_human.
 Only a StoreError escapes: the database is unusable, and the desk must stop.
+
+Approval commands (`APPROVE <id> <code>`, `DENY <id> <code>` in the subject or
+the new text, rules/commands.py) are recognised before classification: such a
+mail is an approver's answer, not a request for help, and the classifier
+never sees it. This is a step here rather than a fact in the graph because
+the decision it leads to is the approval book's (codes, votes, states), not a
+scenario's; machine mail is never taken for a command.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .approvals import ApprovalBook, Intake
 from .config import Config
 from .errors import MailParseError, ResetdeskError, StoreError
 from .intake.address import AddressError, parse_mailbox
@@ -29,8 +37,11 @@ from .intake.message import InboundMail, RawMessage
 from .intake.parse import parse_message, stable_key
 from .responders import compose, limits
 from .responders.render import Draft, Renderer
+from .rules.commands import find_commands, looks_like_command, redact
+from .rules import machine
 from .rules.decision import ACTIONS, Decision
 from .rules.engine import Classifier
+from .rules.facts import verify
 from .store import MessageStatus, OutboxStatus, Store
 
 log = logging.getLogger("resetdesk")
@@ -100,11 +111,14 @@ def unread_key(raw: RawMessage) -> str:
 class Decider:
     """Decides messages into the store, one savepoint each, inside the caller's batch transaction."""
 
-    def __init__(self, config: Config, store: Store, classifier: Classifier, renderer: Renderer):
+    def __init__(self, config: Config, store: Store, classifier: Classifier, renderer: Renderer,
+                 approvals: ApprovalBook | None = None):
         self.config = config
         self.store = store
         self.classifier = classifier
         self.renderer = renderer
+        self.own = machine.own_addresses(config)
+        self.approvals = approvals     # None: approval requests only recorded (no approval flow wired)
 
     def decide(self, raw: RawMessage) -> Outcome:
         """Decide, park or recognise one message; never raises for bad mail (only StoreError escapes)."""
@@ -125,6 +139,9 @@ class Decider:
         if known is not None:
             return self.known(known)
         try:
+            if self.approvals is not None and not machine.automatic_reason(mail, self.own) \
+                    and looks_like_command(mail.subject, mail.text):
+                return self._approval_commands(raw, mail)
             return self._decide(raw, mail)
         except StoreError:
             raise                      # the database is unusable: stop, do not park
@@ -146,7 +163,14 @@ class Decider:
         if problem:
             return self._park_decided(raw, mail, decision, f"sender identity ambiguous: {problem}")
         plan = PLANS[decision.action]
-        draft: Draft | None = self.renderer.draft(decision, mail) if plan.reply else None
+        intake: Intake | None = None
+        if decision.action == "approval_requested" and self.approvals is not None:
+            # The reply is the approval flow's acknowledgement: the request ids, or why none was made.
+            intake = self.approvals.screen(mail, decision)
+            draft: Draft | None = self.approvals.mailer.ack_draft(mail.from_name, decision.language, intake.requests,
+                                                                  intake.refused, mail.subject)
+        else:
+            draft = self.renderer.draft(decision, mail) if plan.reply else None
         if decision.action == "reply" and draft is None:
             raise ResetdeskError(f"{decision.scenario}: a reply decision without a reply draft")
         escalates = plan.escalate and bool(self.config.escalation.address)
@@ -165,7 +189,8 @@ class Decider:
 
         record = decision.record(draft.summary() if draft is not None else None)
         guidance = draft.template if draft is not None else None
-        outcome = Outcome(mail.key, mail.from_addr, decision.scenario, decision.action, plan.role)
+        outcome = Outcome(mail.key, mail.from_addr, decision.scenario, decision.action,
+                          ANSWERED if intake is not None and intake.requests else plan.role)
         audit = dict(message_key=mail.key, sender=mail.from_addr, scenario=decision.scenario)
 
         with self.store.transaction():      # a savepoint in the batch: a failure undoes this message only
@@ -194,7 +219,7 @@ class Decider:
             if escalation is not None and escalation_verdict is not None:
                 results.append(self._queue("escalation", escalation, escalation_verdict, None, outcome, audit))
             if decision.action == "approval_requested":
-                results.extend(self._approval_requested(mail, decision))
+                results.extend(self._approval_requested(mail, decision, intake))
             if decision.facts.get("spam_verdict"):   # the receiving server's verdict, in the trail and the log
                 results.append(f"spam verdict {decision.facts.get('evidence', {}).get('spam_verdict', '')}")
             outcome.result = ", ".join(results) or "no mail"
@@ -220,16 +245,63 @@ class Decider:
         outcome.detail[f"{kind}_outbox_id"] = row
         return f"{kind} {state}"
 
-    def _approval_requested(self, mail: InboundMail, decision: Decision) -> list[str]:
+    def _approval_requested(self, mail: InboundMail, decision: Decision, intake: Intake | None) -> list[str]:
         """Where the approval flow hooks in, inside the deciding transaction.
 
-        Today the decision is recorded, the requester gets the drafted reply
-        (it says the request is registered) and the message waits in
-        needs_human for a person.
+        The requests (one per account named) are stored `received` and the
+        runner looks them up before any approver is asked; accounts refused at
+        once (none named, protected, the requester's own, over a daily limit)
+        are recorded and named in the reply. Without an approval book the
+        message only waits in needs_human.
         """
+        if intake is None or self.approvals is None:
+            self.store.audit("approval_pending", message_key=mail.key, sender=mail.from_addr,
+                             scenario=decision.scenario, targets=list(decision.targets))
+            return ["approval pending (needs_human)"]
         self.store.audit("approval_pending", message_key=mail.key, sender=mail.from_addr,
-                         scenario=decision.scenario, targets=list(decision.targets))
-        return ["approval pending (needs_human)"]
+                         scenario=decision.scenario, targets=list(decision.targets),
+                         requests=[r.id for r in intake.requests],
+                         refused=[{"target": t, "reason": r.reason} for t, r in intake.refused])
+        return self.approvals.register(intake, mail)
+
+    def _approval_commands(self, raw: RawMessage, mail: InboundMail) -> Outcome:
+        """An approver's mail: each command goes to the approval book; a verified approver gets one reply."""
+        assert self.approvals is not None
+        commands = find_commands(mail.subject, mail.text)
+        verified, why = verify(mail, self.config)
+        outcome = Outcome(mail.key, mail.from_addr, "admin_reset", "approval_command", NEEDS_HUMAN)
+        with self.store.transaction():
+            answers = [self.approvals.vote_by_mail(c, mail.from_addr, verified, mail.key) for c in commands]
+            if not commands:
+                self.store.audit("approval_rejected", message_key=mail.key, sender=mail.from_addr,
+                                 scenario="admin_reset", by=mail.from_addr,
+                                 reason="approve and deny (or two codes) for one request: nothing decided")
+            results = [f"{a.request_id}: {a.result}" for a in answers] or ["conflicting commands: nothing decided"]
+            if any(a.changed for a in answers):
+                outcome.role = ANSWERED      # else a person should see the failed attempt
+            self.store.add_message(mail.key, mailbox=raw.mailbox, uid=raw.uid, uidvalidity=raw.uidvalidity,
+                                   sender=mail.from_addr, subject=redact(mail.subject)[:500], size=len(raw.data),
+                                   status=MessageStatus.DECIDED, role=outcome.role)
+            told = [a for a in answers if a.reply]
+            if told:
+                request = self.approvals.get(told[0].request_id)
+                language = request.language if request is not None else "en"
+                draft = self.approvals.mailer.answer_draft(told, language, mail.subject)
+                reply_id = compose.make_message_id(mail.key, "reply", self.config)
+                reply = (compose.reply_recipient(mail, self.config), reply_id,
+                         compose.as_bytes(compose.compose_reply(mail, Decision("admin_reset", "reply", language),
+                                                                draft, self.config, reply_id)))
+                verdict = limits.check_reply(self.store, self.config, mail, reply[0], draft.template)
+                audit = dict(message_key=mail.key, sender=mail.from_addr, scenario="admin_reset")
+                if verdict.outcome == limits.SUPPRESSED:
+                    self.store.audit("reply_suppressed", reason=verdict.reason, **audit)
+                else:
+                    results.append(self._queue("reply", reply, verdict, draft.template, outcome, audit))
+            outcome.result = ", ".join(results)
+            self.store.audit("decided", action="approval_command", role=outcome.role, result=outcome.result,
+                             verified=verified, verification=why, message_key=mail.key, sender=mail.from_addr,
+                             scenario="admin_reset")
+        return outcome
 
     def _park_decided(self, raw: RawMessage, mail: InboundMail, decision: Decision, error: str) -> Outcome:
         """Park a message whose sender the desk cannot be sure of: nothing is sent, nobody authorized.
@@ -259,6 +331,7 @@ class Decider:
             sender, subject = mail.from_addr, mail.subject
         else:
             sender, subject, _ = _sniff_sender(raw.data) if raw.data else ("", "", "")
+        subject = redact(subject)    # an approval code is never stored, not even from a mail that failed
         with self.store.transaction():
             self.store.add_message(key, mailbox=raw.mailbox, uid=raw.uid, uidvalidity=raw.uidvalidity,
                                    sender=sender, subject=compose.header_text(subject, 500),

@@ -15,6 +15,11 @@ That row is *in doubt*, and it is never resent blindly (`Deliverer.in_doubt`):
   the row is marked `sending`, so the in-doubt case is one in which the server
   most probably did accept the message. A rare missing reply that a person can
   see and release beats a duplicate nobody can take back.
+
+Rows of kind `secret` and `approval` are not this unit's: their stored bytes
+are redacted (a pass, a password, a one-time code is never stored), so the
+approval runner sends them itself from memory (resetdesk/approval_runner.py),
+with the same sending/sent marks and the same in-doubt rule.
 """
 
 from __future__ import annotations

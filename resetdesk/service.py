@@ -27,6 +27,7 @@ import logging
 import time
 from typing import Any, Callable, Iterable, Iterator
 
+from . import approval_runner
 from .config import Config
 from .crashpoints import crash_point
 from .decide import Decider, Outcome
@@ -72,8 +73,12 @@ class Desk:
         # Once per process: see the module docstring.
         classifier = classifier if classifier is not None else Classifier(config, knowledge)
         self.transport = transport or transport_for(config)
-        self.decider = Decider(config, self.store, classifier, Renderer(knowledge.graph))
         self.deliverer = Deliverer(config, self.store, self.transport)
+        # Admin-approved resets: the book records, the runner acts between batches (approval_runner.py).
+        self.approvals, self.runner = approval_runner.wire(
+            config, self.store, self.transport, knowledge.graph,
+            transport_down=lambda: time.monotonic() < self.deliverer.down_until(), stopping=lambda: self.stopping)
+        self.decider = Decider(config, self.store, classifier, Renderer(knowledge.graph), self.approvals)
         self.stopping = False
         self._interruptible = False
         self._intake_delay = 0.0
@@ -163,8 +168,9 @@ class Desk:
     # -- delivering --------------------------------------------------------------
 
     def recover(self) -> None:
-        """At startup: settle outbox rows a previous process left in `sending`, and
-        messages it left `decided` (killed between a move and its done-mark)."""
+        """At startup: settle outbox rows a previous process left in `sending` (secret mails first),
+        and messages it left `decided` (killed between a move and its done-mark)."""
+        self.runner.recover()
         self.deliverer.recover()
         self.settle_undone()
 
@@ -189,7 +195,8 @@ class Desk:
             self._log_outcome(outcome)
 
     def deliver(self) -> int:
-        """Send every due outbox row; returns how many were sent."""
+        """Carry out approved resets, then send every due outbox row; returns how many were sent."""
+        self.runner.run()
         return self.deliverer.deliver()
 
     # -- the loop ----------------------------------------------------------------

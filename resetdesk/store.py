@@ -16,6 +16,11 @@ outbox
     `next_attempt_at` after a transient error, or failed, or held.
 audit
     Append-only (triggers refuse UPDATE and DELETE): one row per event.
+approval_requests, approval_codes, approval_votes
+    Admin-approved resets (resetdesk/approvals.py): one row per request and
+    its state; each approver's one-time code, only as a salted hash; each
+    approver's vote. The secret a reset issues is never here: the outbox
+    keeps a redacted copy of the one mail that carried it (kind `secret`).
 
 A message's decision, its outbox rows and its audit events are written in one
 transaction (`with store.transaction():`), committed before anything is sent
@@ -94,7 +99,17 @@ class OutboxStatus(StrEnum):
     HELD = "held"
 
 
-OUTBOX_KINDS = ("reply", "escalation")
+# reply and escalation: one each per message. The approval flow's mails:
+# approval (to an approver), secret (the one mail with the secret, stored
+# redacted and sent only by the approval runner), notice (to the account
+# recovered), outcome (any later word about a request).
+OUTBOX_KINDS = ("reply", "escalation", "approval", "secret", "notice", "outcome")
+SECRET_KIND = "secret"
+# Rows whose real bytes carry a secret (a pass or password; an approver's one-time
+# code): stored redacted and `held` with RUNNER_HELD, sent only by the approval
+# runner from memory; the deliverer, `release` and `requeue` never touch them.
+RUNNER_KINDS = ("secret", "approval")
+RUNNER_HELD = "waiting for the approval runner, which sends it from memory"
 IN_DOUBT = "in doubt: "     # a held row's last_error starts so when a crash left it in doubt (deliver.py)
 
 
@@ -181,6 +196,54 @@ def _m0003_console_indexes(db: sqlite_utils.Database) -> None:
     db.table("outbox").create_index(["status"])      # held or failed rows, newest first, a page at a time
 
 
+# The approval flow's schema is a migration set of its own, applied after the
+# core set: its history (and a test that pins the core set's list) stays as it
+# was, and the approval tables can evolve without renumbering the core.
+approval_migrations = Migrations("resetdesk.approvals")
+
+
+@approval_migrations(name="0001_approvals")
+def _a0001_approvals(db: sqlite_utils.Database) -> None:
+    # One reply and one escalation per message as before; the approval
+    # flow's kinds have many rows per message (one per approver, per attempt).
+    db.execute("DROP INDEX idx_outbox_message_key_kind")
+    db.execute("CREATE UNIQUE INDEX idx_outbox_message_key_kind ON outbox (message_key, kind) "
+               "WHERE kind IN ('reply', 'escalation')")
+    db.execute("CREATE INDEX idx_outbox_message_key_kind_all ON outbox (message_key, kind)")
+    db["outbox"].add_column("request_id", str)
+    db["outbox"].create_index(["request_id"])
+
+    db["approval_requests"].create({
+        "id": str, "message_key": str, "state": str, "requester": str, "requester_id": str,
+        "target": str, "target_id": str, "target_upn": str, "target_name": str, "target_mail": str,
+        "language": str, "method": str, "why": str, "verification": str, "approvers": str,
+        "required": int, "wrong_codes": int, "attempts": int, "action_state": str, "outbox_id": int,
+        "dry_run": int, "reason": str, "detail": str, "decided_by": str, "origin_message_id": str,
+        "retry_at": str, "created": str, "updated": str, "expires_at": str, "decided_at": str, "executed_at": str,
+    }, pk="id", not_null={"message_key", "state", "requester", "target", "created", "updated",
+                          "required", "wrong_codes", "attempts"},
+        defaults={"wrong_codes": 0, "attempts": 0, "action_state": "", "dry_run": 0},
+        foreign_keys=[("message_key", "messages", "key")])
+    db["approval_requests"].create_index(["state"])
+    db["approval_requests"].create_index(["requester", "created"])
+    db["approval_requests"].create_index(["target", "created"])
+    db["approval_requests"].create_index(["target_id", "created"])
+
+    db["approval_codes"].create({
+        "id": int, "request_id": str, "approver": str, "code_hash": str,
+        "created": str, "expires_at": str, "used_at": str,
+    }, pk="id", not_null={"request_id", "approver", "code_hash", "created", "expires_at"},
+        foreign_keys=[("request_id", "approval_requests", "id")])
+    db["approval_codes"].create_index(["request_id", "approver"], unique=True)
+
+    db["approval_votes"].create({
+        "id": int, "request_id": str, "approver": str, "vote": str, "via": str,
+        "message_key": str, "reason": str, "at": str,
+    }, pk="id", not_null={"request_id", "approver", "vote", "via", "at"},
+        foreign_keys=[("request_id", "approval_requests", "id")])
+    db["approval_votes"].create_index(["request_id", "approver"], unique=True)
+
+
 @dataclass(frozen=True)
 class OutboxRow:
     """One outgoing message as stored."""
@@ -199,9 +262,11 @@ class OutboxRow:
     next_attempt_at: str | None = None
     created: str | None = None
     sent_at: str | None = None
+    request_id: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "OutboxRow":
+        """An OutboxRow from a row of the outbox table."""
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
 
@@ -254,6 +319,7 @@ class Store:
             self.db.execute("PRAGMA synchronous = FULL")
             self.db.execute("PRAGMA foreign_keys = ON")
             migrations.apply(self.db)
+            approval_migrations.apply(self.db)
         except sqlite3.Error as error:
             raise StoreError(f"{path}: {error}") from error
         except OSError as error:
@@ -464,11 +530,14 @@ class Store:
     def queue(self, *, message_key: str, kind: str, recipient: str, envelope_from: str,
               message_id: str, raw: bytes, template: str | None = None,
               status: str = OutboxStatus.QUEUED, last_error: str | None = None,
-              due_at: datetime | None = None) -> int:
+              due_at: datetime | None = None, request_id: str | None = None) -> int:
         """One outgoing row. A queued row is due at `due_at` (default: now), which is also
         its place in the desk-wide window (`fuse_slot`)."""
         if kind not in OUTBOX_KINDS or status not in (OutboxStatus.QUEUED, OutboxStatus.HELD):
             raise StoreError(f"cannot queue a {kind!r} row as {status!r}")
+        if kind in RUNNER_KINDS and (status != OutboxStatus.HELD or last_error != RUNNER_HELD):
+            # Its stored bytes are redacted: only the approval runner sends it, from memory.
+            raise StoreError(f"a {kind} row is stored held for the approval runner")
         now = self.clock()
         return self._insert("outbox", {
             "message_key": message_key, "kind": kind, "recipient": recipient,
@@ -476,7 +545,7 @@ class Store:
             "template": template, "status": status, "attempts": 0,
             "last_error": last_error,
             "next_attempt_at": timestamp(max(due_at or now, now)) if status == OutboxStatus.QUEUED else None,
-            "created": timestamp(now), "sent_at": None,
+            "created": timestamp(now), "sent_at": None, "request_id": request_id,
         })
 
     def outbox(self, row_id: int) -> OutboxRow:
@@ -490,8 +559,8 @@ class Store:
     def due(self, limit: int | None = None, after_id: int = 0) -> list[OutboxRow]:
         """Queued rows whose next attempt is due, oldest first (ids above `after_id`)."""
         return [OutboxRow.from_row(r) for r in self.db["outbox"].rows_where(
-            "status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND id > ?",
-            [timestamp(self.clock()), after_id], order_by="id", limit=limit)]
+            "status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND id > ? "
+            "AND kind NOT IN ('secret', 'approval')", [timestamp(self.clock()), after_id], order_by="id", limit=limit)]
 
     def next_due_at(self) -> datetime | None:
         """When the earliest queued row becomes due (None: nothing queued)."""
@@ -533,6 +602,7 @@ class Store:
 
     def requeue(self, row_id: int, reason: str) -> None:
         """An interrupted handoff the transport confirms never happened: send it again."""
+        self._refuse_secret(row_id, "queued again")
         with self.transaction():
             self._set(row_id, status=OutboxStatus.QUEUED, last_error=reason, next_attempt_at=timestamp(self.clock()))
             self._audit_row(row_id, "delivery_requeued", reason=reason)
@@ -551,6 +621,8 @@ class Store:
 
     def release(self, row_id: int, by: str | None = None) -> None:
         """An operator's decision: send a held row after all (`by`: who, for the audit trail)."""
+        self._refuse_secret(row_id, "released: its secret was never stored (resetdesk approvals retry "
+                                    "starts a new attempt)")
         with self.transaction():
             row = self.outbox(row_id)
             if row.status != OutboxStatus.HELD:
@@ -559,8 +631,40 @@ class Store:
             self._audit_row(row_id, "delivery_released", **({"by": by} if by else {}))
 
     def in_flight(self) -> list[OutboxRow]:
-        """Rows marked `sending`: at startup these were interrupted mid-handoff."""
-        return self.outbox_rows("status = 'sending'")
+        """Rows marked `sending`: at startup these were interrupted mid-handoff (the runner's kinds are its own)."""
+        return self.outbox_rows("status = 'sending' AND kind NOT IN ('secret', 'approval')")
+
+    def runner_rows(self, kind: str, status: str, request_id: str | None = None) -> list[OutboxRow]:
+        """The approval runner's rows of `kind` in `status` (held ones: only those waiting for it)."""
+        where, params = "kind = ? AND status = ?", [kind, status]
+        if status == OutboxStatus.HELD:
+            where += " AND last_error = ?"
+            params.append(RUNNER_HELD)
+        if request_id is not None:
+            where += " AND request_id = ?"
+            params.append(request_id)
+        return self.outbox_rows(where, params)
+
+    def _refuse_secret(self, row_id: int, what: str) -> None:
+        row = self.db.execute("SELECT kind FROM outbox WHERE id = ?", [row_id]).fetchone()
+        if row is not None and row[0] in RUNNER_KINDS:
+            raise StoreError(f"outbox row {row_id} carried a secret or a code and cannot be {what}")
+
+    def mark_runner_sending(self, row_id: int) -> None:
+        """A mail the runner sends from memory is about to be handed over: held -> sending, committed first (FULL)."""
+        with self.transaction():
+            changed = self.db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, last_error = NULL "
+                "WHERE id = ? AND kind IN ('secret', 'approval') AND status = 'held' AND last_error = ?",
+                [row_id, RUNNER_HELD]).rowcount
+            if changed != 1:
+                raise StoreError(f"outbox row {row_id} is not waiting for the approval runner")
+
+    def back_to_runner(self, row_id: int, reason: str) -> None:
+        """A runner's mail that did not leave: held for the runner again (it draws a new code or secret)."""
+        with self.transaction():
+            self._set(row_id, status=OutboxStatus.HELD, last_error=RUNNER_HELD)
+            self._audit_row(row_id, "delivery_retry", error=reason)
 
     def _audit_row(self, row_id: int, event: str, **detail: Any) -> None:
         # `sender` stays the requester's address, so `audit --sender` tells a
@@ -572,6 +676,88 @@ class Store:
         key, kind, recipient, message_id, sender, scenario = row
         self.audit(event, message_key=key, sender=sender, scenario=scenario,
                    outbox_id=row_id, kind=kind, to=recipient, message_id=message_id, **detail)
+
+    # -- approval requests (the state machine is resetdesk/approvals.py) -----
+
+    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = self.db.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def add_request(self, row: dict[str, Any]) -> None:
+        """A new approval request row (the caller's transaction)."""
+        now = timestamp(self.clock())
+        self._insert("approval_requests", {"created": now, "updated": now, **row})
+
+    def request(self, request_id: str) -> dict[str, Any] | None:
+        """The approval request row `request_id`, or None."""
+        rows = self._rows("SELECT * FROM approval_requests WHERE id = ?", [request_id])
+        return rows[0] if rows else None
+
+    def requests(self, where: str = "1", params: list[Any] | None = None, order: str = "created") -> list[dict[str, Any]]:
+        """Approval request rows matching a SQL `where`, in `order`."""
+        return self._rows(f"SELECT * FROM approval_requests WHERE {where} ORDER BY {order}", params or [])
+
+    def update_request(self, request_id: str, states: tuple[str, ...] | None, **values: Any) -> bool:
+        """Update a request if it is in one of `states` (None: any); False when it was not (someone else moved it)."""
+        values["updated"] = timestamp(self.clock())
+        assignments = ", ".join(f"[{name}] = ?" for name in values)
+        where, params = "id = ?", [request_id]
+        if states is not None:
+            where += f" AND state IN ({', '.join('?' for _ in states)})"
+            params += list(states)
+        return self.db.execute(f"UPDATE approval_requests SET {assignments} WHERE {where}",
+                               [*values.values(), *params]).rowcount == 1
+
+    def count_requests(self, column: str, value: str, minutes: float, *, exclude_states: tuple[str, ...] = (),
+                       exclude_id: str | None = None) -> int:
+        """Requests with `column` = value created in the last `minutes` (a daily limit)."""
+        if column not in ("requester", "target", "target_id"):
+            raise StoreError(f"cannot count requests by {column!r}")
+        where, params = [f"[{column}] = ?", "created >= ?"], [value, self._since(minutes)]
+        if exclude_states:
+            where.append(f"state NOT IN ({', '.join('?' for _ in exclude_states)})")
+            params += list(exclude_states)
+        if exclude_id:
+            where.append("id != ?")
+            params.append(exclude_id)
+        return self.db.execute(f"SELECT count(*) FROM approval_requests WHERE {' AND '.join(where)}",
+                               params).fetchone()[0]
+
+    def set_code(self, request_id: str, approver: str, code_hash: str, expires_at: str) -> None:
+        """An approver's code for a request (only its hash); a new one replaces one never mailed."""
+        self.db.execute("INSERT INTO approval_codes (request_id, approver, code_hash, created, expires_at, used_at) "
+                        "VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT (request_id, approver) DO UPDATE SET "
+                        "code_hash = excluded.code_hash, created = excluded.created, expires_at = excluded.expires_at",
+                        [request_id, approver, code_hash, timestamp(self.clock()), expires_at])
+
+    def codes(self, request_id: str) -> list[dict[str, Any]]:
+        """The code rows (hashes only) of a request, oldest first."""
+        return self._rows("SELECT * FROM approval_codes WHERE request_id = ? ORDER BY id", [request_id])
+
+    def use_code(self, code_id: int) -> bool:
+        """Spend a code; False when it was spent already."""
+        return self.db.execute("UPDATE approval_codes SET used_at = ? WHERE id = ? AND used_at IS NULL",
+                               [timestamp(self.clock()), code_id]).rowcount == 1
+
+    def add_vote(self, request_id: str, approver: str, vote: str, via: str, message_key: str | None,
+                 reason: str | None) -> None:
+        """Record one approver's vote on a request (one per approver)."""
+        self._insert("approval_votes", {"request_id": request_id, "approver": approver, "vote": vote, "via": via,
+                                        "message_key": message_key, "reason": reason,
+                                        "at": timestamp(self.clock())})
+
+    def votes(self, request_id: str) -> list[dict[str, Any]]:
+        """The votes on a request, oldest first."""
+        return self._rows("SELECT * FROM approval_votes WHERE request_id = ? ORDER BY id", [request_id])
+
+    def secret_rows(self, request_id: str) -> list[OutboxRow]:
+        """The secret mails of a request (stored redacted), oldest first."""
+        return self.outbox_rows("kind = 'secret' AND request_id = ?", [request_id])
+
+    def in_flight_runner(self) -> list[OutboxRow]:
+        """The runner's rows left `sending` (secret and approval mails)."""
+        return self.outbox_rows("status = 'sending' AND kind IN ('secret', 'approval')")
 
     # -- counts for the flood limits (read inside the deciding transaction) --
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
 from typing import Any
 
 from ..config import Config
@@ -17,6 +18,7 @@ from ..intake.address import AddressError, canonical_domain, normalise_address
 from ..intake.message import InboundMail
 from ..intake.parse import clean_header_text
 from . import authresults, machine
+from .exchange import verify_exchange_online
 from .graph import Graph
 from .lexicon import Lexicon, fold
 from .text import new_text_parts
@@ -144,10 +146,26 @@ def _header_from(result) -> str:
         return ""
 
 
+def verify(mail: InboundMail, config: Config) -> tuple[bool, str]:
+    """The sender verification `policy.verification` chooses (requesters and approvers alike).
+
+    An ambiguous identity (intake/address.py: not exactly one strictly parsed
+    From mailbox, a smuggled header line) is never verified: DMARC and
+    Exchange vouch for one From address, not for whoever a client shows.
+    """
+    problem = mail.identity_problem(config.policy.reply_address)
+    if problem:
+        return False, f"sender identity ambiguous: {problem}"
+    if config.policy.verification == "exchange-online":
+        return verify_exchange_online(mail, config.oauth.tenant_id, config.policy.allow_hybrid)
+    return verify_sender(mail, config.policy.trusted_authserv_ids)
+
+
 class FactExtractor:
     """Turns an InboundMail into Facts using the lexicon and the policy."""
 
     def __init__(self, config: Config, lexicon: Lexicon):
+        self.config = config
         self.policy = config.policy
         self.lexicon = lexicon
         # Compared in the form the parser gives From: Kari.Nordmann@BLÅBÆR.no is kari.nordmann@xn--blbr-roah.no.
@@ -199,10 +217,8 @@ class FactExtractor:
         signals = strong + ([] if lure else weak)
 
         problem = mail.identity_problem(self.policy.reply_address)
-        if problem:    # nobody is verified or authorized whose identity or answer address is unsure
-            verified, why = False, f"sender identity ambiguous: {problem}"
-        else:
-            verified, why = verify_sender(mail, self.policy.trusted_authserv_ids)
+        # Nobody is verified or authorized whose identity or answer address is unsure.
+        verified, why = verify(mail, self.config)
         desk = self.policy.desk_address
         named = []
         for address in _ADDRESS.findall(body):
@@ -228,7 +244,9 @@ class FactExtractor:
             "not_help_request": found.get("not_help_request", False),
             "sspr_failed": found.get("sspr_failed", False),
             "followup_failed": followup and (found.get("guidance_failed", False) or found.get("sspr_failed", False)),
-            "requester_listed": not problem and mail.from_addr in self.requesters,
+            # With a requester_group, membership is asked of Graph before any approver is (approvals.py).
+            "requester_listed": not problem and (mail.from_addr in self.requesters
+                                                 or bool(self.policy.requester_group)),
             "sender_verified": verified,
         }
         # The receiving server's spam verdict (rules/machine.py); its header is the evidence.

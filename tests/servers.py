@@ -5,10 +5,15 @@
   checked by introspection against `IdentityServer`.
 - `SmtpServer`: an aiosmtpd server on loopback that records what it receives.
 - `IdentityServer`: an HTTPS stand-in for Entra ID (OpenID configuration,
-  client-credentials token endpoint, token introspection for Dovecot; people's
-  sign-in: an authorize page, the authorization-code grant with PKCE, ID
-  tokens signed with a test RSA key published as JWKS) and for Microsoft
-  Graph (a table of routes that tests may extend).
+  client-credentials token endpoint with a secret or a certificate's signed
+  assertion, token introspection for Dovecot; people's sign-in: an authorize
+  page, the authorization-code grant with PKCE, ID tokens signed with a test
+  RSA key published as JWKS) and for Microsoft Graph: users, directory role
+  assignments (direct and PIM-eligible), groups (role-assignable ones,
+  checkMemberGroups, transitive members), Temporary Access Passes, password
+  PATCH with Entra's complexity rule, revokeSignInSessions, sendMail,
+  Graph-shaped errors; every Graph call is recorded; tests inject throttling
+  and errors with `add_route` (a table of routes, newest first).
 
 Nothing here skips or fails a test: servers raise `ServerStartError`, and the
 fixtures in conftest.py decide whether that is a skip or a failure.
@@ -232,6 +237,12 @@ class IdentityServer:
         self.introspections: list[dict[str, Any]] = []   # what Dovecot asked and what it was told
         self.graph_calls: list[GraphCall] = []
         self.users: dict[str, dict[str, Any]] = {}       # id and lower-cased UPN -> the same dict
+        self.role_assignments: list[dict[str, Any]] = []   # {principalId, roleDefinitionId}
+        self.role_eligibilities: list[dict[str, Any]] = []  # PIM-eligible, same shape
+        self.groups: dict[str, dict[str, Any]] = {}      # id -> {id, displayName, isAssignableToRole, members}
+        self.passes: dict[str, list[dict[str, Any]]] = {}  # user id -> its Temporary Access Passes
+        self.passes_issued: list[str] = []               # every pass ever handed out, in order
+        self.certificates: dict[str, Any] = {}           # client_id -> the registered certificate (public key)
         self.requests: list[HttpRequest] = []
         self.routes: list[Route] = []
         # People's sign-in: the key ID tokens are signed with, pending authorize requests, issued codes,
@@ -285,7 +296,17 @@ class IdentityServer:
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
 
-        httpd = http.server.ThreadingHTTPServer((self.host, self.port), _Handler)
+        class _Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                # A client that went away (a socket closed without a TLS close_notify)
+                # is no error of the stand-in; printing it would land in whatever test
+                # captures stderr at that moment.
+                import sys
+                if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+                    return
+                super().handle_error(request, client_address)
+
+        httpd = _Server((self.host, self.port), _Handler)
         httpd.daemon_threads = True
         # Handshake lazily in the handler thread, so one stalled client cannot block accept().
         httpd.socket = self.tls.server_context().wrap_socket(
@@ -350,6 +371,36 @@ class IdentityServer:
             self.users[upn.lower()] = record
         return record
 
+    def add_group(self, group_id: str, name: str, members: list[str], role_assignable: bool = False) -> dict[str, Any]:
+        """A group of user (or group) ids; role-assignable groups are what admin roles may be given to."""
+        record = {"id": group_id, "displayName": name, "isAssignableToRole": role_assignable, "members": list(members)}
+        with self._lock:
+            self.groups[group_id] = record
+        return record
+
+    def assign_role(self, principal_id: str, role_id: str = "62e90394-69f5-4237-9190-012177145e10",
+                    eligible: bool = False) -> None:
+        """A directory role for a user or group (default: Global Administrator), active or PIM-eligible."""
+        entry = {"id": secrets.token_hex(6), "principalId": principal_id, "roleDefinitionId": role_id,
+                 "directoryScopeId": "/"}
+        with self._lock:
+            (self.role_eligibilities if eligible else self.role_assignments).append(entry)
+
+    def add_certificate_client(self, certificate, client_id: str | None = None, mailbox: str = "",
+                               roles: tuple[str, ...] | list[str] = ()) -> str:
+        """Register an app whose credential is a certificate (a cryptography x509 object)."""
+        client_id = client_id or f"app-{secrets.token_hex(6)}"
+        with self._lock:
+            self.clients[client_id] = {"secret": secrets.token_urlsafe(24), "mailbox": mailbox,
+                                       "roles": list(roles), "redirect_uris": []}
+            self.certificates[client_id] = certificate
+        return client_id
+
+    def calls(self, method: str | None = None, suffix: str = "") -> list[GraphCall]:
+        """Recorded Graph calls, optionally by method and path ending."""
+        with self._lock:
+            return [c for c in self.graph_calls if (method is None or c.method == method) and c.path.endswith(suffix)]
+
     def tokens_for(self, client_id: str) -> list[IssuedToken]:
         with self._lock:
             return [t for t in self.issued if t.client_id == client_id]
@@ -362,12 +413,17 @@ class IdentityServer:
                     token.expires_at = 0.0
 
     def reset(self) -> None:
-        """Forget records between tests; clients and users stay registered."""
+        """Forget records and directory roles, groups and passes between tests; clients and users stay registered."""
         with self._lock:
             self.token_requests.clear()
             self.introspections.clear()
             self.graph_calls.clear()
             self.requests.clear()
+            self.passes.clear()
+            self.passes_issued.clear()
+            self.role_assignments.clear()
+            self.role_eligibilities.clear()
+            self.groups.clear()
             self.routes[:] = [r for r in self.routes if getattr(r.handler, "_default_route", False)]
             self.authorize_requests.clear()
             self.codes.clear()
@@ -393,6 +449,23 @@ class IdentityServer:
             ("POST", r"/introspect", IdentityServer._introspect),
             ("PATCH", r"/v1\.0/users/(?P<user>[^/]+)", IdentityServer._graph_patch_user),
             ("POST", r"/v1\.0/users/(?P<user>[^/]+)/sendMail", IdentityServer._graph_send_mail),
+            ("GET", r"/v1\.0/users/(?P<user>[^/]+)", IdentityServer._graph_get_user),
+            ("GET", r"/v1\.0/users", IdentityServer._graph_list_users),
+            ("GET", r"/v1\.0/roleManagement/directory/roleAssignments", IdentityServer._graph_role_assignments),
+            ("GET", r"/v1\.0/roleManagement/directory/roleEligibilityScheduleInstances",
+             IdentityServer._graph_role_eligibilities),
+            ("GET", r"/v1\.0/users/(?P<user>[^/]+)/transitiveMemberOf/microsoft\.graph\.group",
+             IdentityServer._graph_member_of),
+            ("POST", r"/v1\.0/users/(?P<user>[^/]+)/checkMemberGroups", IdentityServer._graph_check_member_groups),
+            ("GET", r"/v1\.0/groups/(?P<group>[^/]+)/transitiveMembers/microsoft\.graph\.user",
+             IdentityServer._graph_group_members),
+            ("POST", r"/v1\.0/users/(?P<user>[^/]+)/authentication/temporaryAccessPassMethods",
+             IdentityServer._graph_create_pass),
+            ("GET", r"/v1\.0/users/(?P<user>[^/]+)/authentication/temporaryAccessPassMethods",
+             IdentityServer._graph_list_passes),
+            ("DELETE", r"/v1\.0/users/(?P<user>[^/]+)/authentication/temporaryAccessPassMethods/(?P<method>[^/]+)",
+             IdentityServer._graph_delete_pass),
+            ("POST", r"/v1\.0/users/(?P<user>[^/]+)/revokeSignInSessions", IdentityServer._graph_revoke),
         ]
         for method, pattern, function in defaults:
             def handler(server, request, params, _function=function):
@@ -488,7 +561,11 @@ class IdentityServer:
         if client is None:
             return HttpResponse(400, {"error": "unauthorized_client",
                                       "error_description": "AADSTS700016: Application not found in the directory."})
-        if not secrets.compare_digest(client["secret"], form.get("client_secret", "")):
+        if form.get("client_assertion"):
+            problem = self._check_assertion(form, params["tenant"])
+            if problem:
+                return HttpResponse(401, {"error": "invalid_client", "error_description": problem})
+        elif not secrets.compare_digest(client["secret"], form.get("client_secret", "")):
             return HttpResponse(401, {"error": "invalid_client",
                                       "error_description": "AADSTS7000215: Invalid client secret provided."})
         if form["grant_type"] == "authorization_code":
@@ -595,6 +672,24 @@ class IdentityServer:
             "client_info": base64url(json.dumps({"uid": user["id"], "utid": self.tenant_id}).encode()),
         })
 
+    def _check_assertion(self, form: dict[str, str], tenant: str) -> str:
+        """A client assertion (RFC 7523) signed by the client's registered certificate; '' when valid."""
+        import jwt
+
+        certificate = self.certificates.get(form.get("client_id", ""))
+        if certificate is None:
+            return "AADSTS700027: no certificate is registered for this client."
+        if form.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+            return "AADSTS50027: unsupported client_assertion_type."
+        try:
+            claims = jwt.decode(form["client_assertion"], certificate.public_key(), algorithms=["RS256", "PS256"],
+                                audience=f"{self.base_url}/{tenant}/oauth2/v2.0/token")
+        except jwt.PyJWTError as error:
+            return f"AADSTS700027: client assertion failed signature validation: {type(error).__name__}"
+        if claims.get("iss") != form["client_id"] or claims.get("sub") != form["client_id"]:
+            return "AADSTS700023: the assertion's issuer and subject must be the client id."
+        return ""
+
     def _introspect(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         # RFC 7662 shape; Dovecot's introspection_mode = post sends token=<token>.
         presented = request.form().get("token", "")
@@ -627,8 +722,13 @@ class IdentityServer:
         except ValueError:
             body = request.body
         with self._lock:
-            self.graph_calls.append(GraphCall(request.method, request.path, urllib.parse.unquote(params["user"]),
+            self.graph_calls.append(GraphCall(request.method, request.path,
+                                              urllib.parse.unquote(params.get("user") or params.get("group") or ""),
                                               body, token.client_id, time.time()))
+
+    def _not_found(self, name: str) -> HttpResponse:
+        return graph_error(404, "Request_ResourceNotFound",
+                           f"Resource '{name}' does not exist or one of its queried reference-property objects are not present.")
 
     def _graph_patch_user(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         token = self._graph_token(request)
@@ -636,12 +736,180 @@ class IdentityServer:
             return token
         user = self._graph_user(params)
         if user is None:
-            return graph_error(404, "Request_ResourceNotFound",
-                               f"Resource '{params['user']}' does not exist or one of its queried reference-property objects are not present.")
+            return self._not_found(params["user"])
+        self._record_graph(request, params, token)
+        body = request.json() or {}
+        password = (body.get("passwordProfile") or {}).get("password")
+        if password is not None and not _complex_enough(password):
+            return graph_error(400, "Request_BadRequest",
+                               "The specified password does not comply with password complexity requirements. "
+                               "Please provide a different password.")
+        with self._lock:
+            user.update(body)
+        return HttpResponse(204)
+
+    @staticmethod
+    def _select(user: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
+        fields = (request.query.get("$select") or [""])[0]
+        if not fields:
+            return {k: v for k, v in user.items() if k in ("id", "userPrincipalName", "mail", "displayName")}
+        wanted = set(fields.split(",")) | {"id"}
+        return {k: user.get(k) for k in wanted}
+
+    def _graph_get_user(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        token = self._graph_token(request)
+        if isinstance(token, HttpResponse):
+            return token
+        self._record_graph(request, params, token)
+        user = self._graph_user(params)
+        if user is None:
+            return self._not_found(params["user"])
+        return HttpResponse(200, self._select(user, request))
+
+    def _graph_list_users(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        token = self._graph_token(request)
+        if isinstance(token, HttpResponse):
+            return token
+        self._record_graph(request, params, token)
+        wanted = _eq_filter((request.query.get("$filter") or [""])[0], "mail")
+        with self._lock:
+            found = {id(u): u for u in self.users.values()
+                     if wanted is None or str(u.get("mail") or "").lower() == wanted.lower()}
+        return HttpResponse(200, {"value": [self._select(u, request) for u in found.values()]})
+
+    def _by_principal(self, request: HttpRequest, params: dict[str, str], entries: list[dict]) -> HttpResponse:
+        token = self._graph_token(request)
+        if isinstance(token, HttpResponse):
+            return token
+        self._record_graph(request, params, token)
+        principal = _eq_filter((request.query.get("$filter") or [""])[0], "principalId")
+        if principal is None:
+            return graph_error(400, "Request_UnsupportedQuery", "A principalId filter is required here.")
+        with self._lock:
+            return HttpResponse(200, {"value": [dict(e) for e in entries if e["principalId"] == principal]})
+
+    def _graph_role_assignments(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        return self._by_principal(request, params, self.role_assignments)
+
+    def _graph_role_eligibilities(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        return self._by_principal(request, params, self.role_eligibilities)
+
+    def _groups_of(self, member_id: str) -> list[dict[str, Any]]:
+        """Every group `member_id` is in, through nested groups too."""
+        found: dict[str, dict[str, Any]] = {}
+        frontier = [member_id]
+        while frontier:
+            current = frontier.pop()
+            for group in self.groups.values():
+                if current in group["members"] and group["id"] not in found:
+                    found[group["id"]] = group
+                    frontier.append(group["id"])
+        return list(found.values())
+
+    def _graph_member_of(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        token = self._graph_token(request)
+        if isinstance(token, HttpResponse):
+            return token
+        self._record_graph(request, params, token)
+        user = self._graph_user(params)
+        if user is None:
+            return self._not_found(params["user"])
+        with self._lock:
+            groups = self._groups_of(user["id"])
+        return HttpResponse(200, {"value": [{k: g[k] for k in ("id", "displayName", "isAssignableToRole")}
+                                            for g in groups]})
+
+    def _graph_check_member_groups(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        token = self._graph_token(request)
+        if isinstance(token, HttpResponse):
+            return token
+        self._record_graph(request, params, token)
+        user = self._graph_user(params)
+        if user is None:
+            return self._not_found(params["user"])
+        asked = (request.json() or {}).get("groupIds") or []
+        with self._lock:
+            member_of = {g["id"] for g in self._groups_of(user["id"])}
+        return HttpResponse(200, {"value": [g for g in asked if g in member_of]})
+
+    def _graph_group_members(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        token = self._graph_token(request)
+        if isinstance(token, HttpResponse):
+            return token
         self._record_graph(request, params, token)
         with self._lock:
-            user.update(request.json() or {})
-        return HttpResponse(204)
+            group = self.groups.get(params["group"])
+            if group is None:
+                return self._not_found(params["group"])
+            seen, frontier, users = set(), list(group["members"]), []
+            while frontier:
+                member = frontier.pop(0)
+                if member in seen:
+                    continue
+                seen.add(member)
+                if member in self.groups:
+                    frontier.extend(self.groups[member]["members"])
+                elif member in self.users:
+                    users.append(self._select(self.users[member], request))
+        return HttpResponse(200, {"value": users})
+
+    def _graph_create_pass(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        token = self._graph_token(request)
+        if isinstance(token, HttpResponse):
+            return token
+        self._record_graph(request, params, token)
+        user = self._graph_user(params)
+        if user is None:
+            return self._not_found(params["user"])
+        body = request.json() or {}
+        lifetime = int(body.get("lifetimeInMinutes") or 60)
+        if not 10 <= lifetime <= 43200:
+            return graph_error(400, "badRequest", "lifetimeInMinutes is outside the policy's range.")
+        method = {"id": secrets.token_hex(8), "temporaryAccessPass": _new_pass(),
+                  "createdDateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                  "startDateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                  "lifetimeInMinutes": lifetime, "isUsableOnce": bool(body.get("isUsableOnce")),
+                  "isUsable": True, "methodUsabilityReason": "EnabledByPolicy"}
+        with self._lock:
+            # One pass per user: a new one replaces the old (as Entra does).
+            self.passes[user["id"]] = [method]
+            self.passes_issued.append(method["temporaryAccessPass"])
+        return HttpResponse(201, dict(method))
+
+    def _graph_list_passes(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        token = self._graph_token(request)
+        if isinstance(token, HttpResponse):
+            return token
+        self._record_graph(request, params, token)
+        user = self._graph_user(params)
+        if user is None:
+            return self._not_found(params["user"])
+        with self._lock:
+            listed = [{k: v for k, v in m.items() if k != "temporaryAccessPass"} for m in self.passes.get(user["id"], [])]
+        return HttpResponse(200, {"value": listed})
+
+    def _graph_delete_pass(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        token = self._graph_token(request)
+        if isinstance(token, HttpResponse):
+            return token
+        self._record_graph(request, params, token)
+        user = self._graph_user(params)
+        if user is None:
+            return self._not_found(params["user"])
+        with self._lock:
+            before = self.passes.get(user["id"], [])
+            self.passes[user["id"]] = [m for m in before if m["id"] != params["method"]]
+            gone = len(before) != len(self.passes[user["id"]])
+        return HttpResponse(204) if gone else self._not_found(params["method"])
+
+    def _graph_revoke(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        token = self._graph_token(request)
+        if isinstance(token, HttpResponse):
+            return token
+        self._record_graph(request, params, token)
+        if self._graph_user(params) is None:
+            return self._not_found(params["user"])
+        return HttpResponse(200, {"@odata.context": "$metadata#Edm.Boolean", "value": True})
 
     def _graph_send_mail(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         token = self._graph_token(request)
@@ -674,6 +942,25 @@ class IdentityServer:
             return graph_error(415, "UnsupportedMediaType", f"Content type '{content_type}' is not supported.")
         self._record_graph(request, params, token)
         return HttpResponse(202)
+
+
+def _eq_filter(expression: str, name: str) -> str | None:
+    """The value of `name eq '...'` in an OData $filter, or None."""
+    match = re.fullmatch(rf"\s*{re.escape(name)}\s+eq\s+'((?:[^']|'')*)'\s*", expression or "")
+    return match.group(1).replace("''", "'") if match else None
+
+
+def _complex_enough(password: str) -> bool:
+    """Entra's rule: 8-256 characters, at least 3 of lower, upper, digit, symbol."""
+    classes = [any(c.islower() for c in password), any(c.isupper() for c in password),
+               any(c.isdigit() for c in password), any(not c.isalnum() for c in password)]
+    return 8 <= len(password) <= 256 and sum(classes) >= 3
+
+
+def _new_pass() -> str:
+    """A pass shaped like Entra's (letters, digits and a few symbols)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789@#$%&+="
+    return "".join(secrets.choice(alphabet) for _ in range(16))
 
 
 # --------------------------------------------------------------------------- SMTP

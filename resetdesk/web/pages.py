@@ -205,7 +205,7 @@ def outbox():
         params.append(int(before))
     rows = [OutboxRow.from_row(row) for row in current.db.query(
         f"SELECT id, message_key, kind, recipient, envelope_from, message_id, x'' AS raw, status, attempts, "
-        f"template, last_error, next_attempt_at, created, sent_at FROM outbox WHERE {where} "
+        f"template, last_error, next_attempt_at, created, sent_at, request_id FROM outbox WHERE {where} "
         f"ORDER BY id DESC LIMIT ?", [*params, PAGE_SIZE + 1])]
     counts = {status: n for status, n in current.db.execute(
         "SELECT status, count(*) FROM outbox WHERE status IN ('held', 'failed', 'queued', 'sending') GROUP BY status")}
