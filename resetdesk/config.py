@@ -102,6 +102,10 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "same_guidance_window_minutes": Setting(int, 1440, "The same guidance is not sent twice to one sender within this window."),
         "max_message_bytes": Setting(int, 25 * 1024 * 1024, "Larger messages are parked for a human unread."),
     },
+    "reader": {
+        "model": Setting(str, "", "Folder of the learned reader's model (reader.json, reader.npz); empty: the one shipped in data/model. `resetdesk train` writes here."),
+        "examples": Setting(str, "", "A folder of your own labelled examples (*.jsonl, the format of data/examples/README.md), trained on beside the shipped ones."),
+    },
     "escalation": {
         "address": Setting(str, "", "Human address that support/out_of_scope mail is forwarded to; empty: only parked."),
     },

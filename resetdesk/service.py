@@ -122,6 +122,7 @@ class Outcome:
 _PLANS = {
     #  action               (reply to sender, escalate, folder role)
     "reply":              (True, False, "answered"),
+    "clarify":            (True, False, "answered"),     # a question instead of guidance: the answer continues the thread
     "approval_requested": (True, False, "needs_human"),
     "escalate":           (True, True, "needs_human"),   # a reply only if the rules drafted one
     "ignore":             (False, False, "ignored"),

@@ -52,10 +52,12 @@ class Renderer:
                                       trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.templates = {}
         for language in LANGUAGES:
-            for suffix, env in (("txt", text_env), ("html", html_env)):
-                name = f"reply.{language}.{suffix}.j2"
+            for kind, suffix, env in (("reply", "txt", text_env), ("reply", "html", html_env),
+                                      ("clarify", "txt", text_env), ("clarify", "html", html_env)):
+                name = f"{kind}.{language}.{suffix}.j2"
+                key = (language, suffix) if kind == "reply" else (kind, language, suffix)
                 try:
-                    self.templates[language, suffix] = env.get_template(name)
+                    self.templates[key] = env.get_template(name)
                 except jinja2.TemplateNotFound:
                     raise KnowledgeError(f"{directory}: template {name} is missing") from None
                 except jinja2.TemplateSyntaxError as error:
@@ -79,6 +81,7 @@ class Renderer:
             "name": greeting_name(getattr(mail, "from_name", "") if mail is not None else ""),
             "targets": decision.targets,
             "followup": decision.previous_scenario is not None,
+            "answered": "answer" in decision.facts.get("learned", {}),
             "previous": decision.previous_scenario or "",
         }
 
@@ -88,17 +91,23 @@ class Renderer:
             return None
         language = decision.language if decision.language in LANGUAGES else "en"
         context = self.context(decision, mail)
+        kind, template = "reply", f"{decision.scenario}.{language}"
+        text_template, html_template = self.templates[language, "txt"], self.templates[language, "html"]
+        if decision.action == "clarify":
+            # The question the graph attaches to the deciding fact, in the writer's language.
+            fact = decision.facts["question"]["fact"]
+            context["question"] = self.graph.facts[fact]["question"][language]
+            kind, template = "clarify", f"clarify-{fact}.{language}"
+            text_template, html_template = self.templates[kind, language, "txt"], self.templates[kind, language, "html"]
         try:
-            text = self.templates[language, "txt"].render(context)
+            text = text_template.render(context)
         except jinja2.TemplateError as error:
-            raise KnowledgeError(f"template reply.{language}.txt: {error}") from None
-        html_template = self.templates[language, "html"]
+            raise KnowledgeError(f"template {kind}.{language}.txt: {error}") from None
 
         def html() -> str:
             try:
                 return html_template.render(context)
             except jinja2.TemplateError as error:
-                raise KnowledgeError(f"template reply.{language}.html: {error}") from None
+                raise KnowledgeError(f"template {kind}.{language}.html: {error}") from None
 
-        return Draft(subject=reply_subject(getattr(mail, "subject", "")), text=text, html=html,
-                     template=f"{decision.scenario}.{language}")
+        return Draft(subject=reply_subject(getattr(mail, "subject", "")), text=text, html=html, template=template)

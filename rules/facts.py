@@ -26,6 +26,7 @@ _PRECEDENCE = {"bulk", "list", "junk", "auto_reply"}
 _NORWEGIAN_LETTERS = re.compile("[æøåÆØÅ]")
 # Facts that show the body speaks on the topic; when none holds, the subject is read too.
 _BODY_SPEAKS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "resolved")
+_ANSWER_FACTS = ("answer_yes", "answer_no")
 _SUBJECT_FACTS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "phishing_lure")
 
 
@@ -38,12 +39,15 @@ class Facts:
     evidence: dict[str, str] = field(default_factory=dict)
     machine_signals: list[str] = field(default_factory=list)
     verification: str = ""
+    learned: dict[str, Any] = field(default_factory=dict)   # the learned reader's scores and evidence
+    own_text: str = ""              # the new text (for the learned reader; not recorded)
+    forwarded_text: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.flags)
         data.update(language=self.language, sender=self.sender, targets=self.targets,
                     evidence=self.evidence, machine_signals=self.machine_signals,
-                    verification=self.verification)
+                    verification=self.verification, learned=self.learned)
         return data
 
 
@@ -146,8 +150,10 @@ class FactExtractor:
             evidence = {}
         else:
             folded_body = lexicon.unmask(folded_body)
-            # "Your guidance failed" means something only in a thread of ours.
-            wanted = [name for name in lexicon.facts if followup or name != "guidance_failed"]
+            # "Your guidance failed" means something only in a thread of ours; the
+            # answers to a question are read by the engine, on an answer only.
+            wanted = [name for name in lexicon.facts
+                      if (followup or name != "guidance_failed") and name not in _ANSWER_FACTS]
             evidence = lexicon.search(wanted, folded_body)
             # The body decides; the subject speaks only when the body says nothing on the topic.
             if not any(name in evidence for name in _BODY_SPEAKS):
@@ -195,4 +201,5 @@ class FactExtractor:
         else:
             language = self.language(mail.subject + "\n" + body)
         return Facts(flags=flags, language=language, sender=mail.from_addr, targets=named,
-                     evidence=evidence, machine_signals=signals, verification=why)
+                     evidence=evidence, machine_signals=signals, verification=why,
+                     own_text=own, forwarded_text=forwarded)

@@ -1,0 +1,259 @@
+"""The learned reader: scenario probabilities from the writer's new text.
+
+A linear model (multinomial logistic regression) over hashed character
+2-5-grams and word 1-2-grams of the folded new text (the text the lexicon
+reads, capped), the subject's words, and the lexicon's facts as binary
+features. It only *reads*: what the desk does is still the graph's walk over
+facts (rules/engine.py turns a confident reading into the facts of its
+scenario). Machine-mail headers, sender verification and authorisation never
+come from here.
+
+The artefact is two files in one folder (data/model/ when shipped):
+`reader.json` (what was trained on what: feature settings, classes, the
+lexicon facts used as features, the sha256 of the training examples and of
+the weights file) and `reader.npz` (float32 weights, and a small float16
+signature of each training example for the "nearest example" evidence).
+No pickle: numpy arrays and JSON only. Training is deterministic (sorted
+examples, fixed seed), so the same examples give the same files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..errors import KnowledgeError
+from .lexicon import fold
+
+FORMAT = 1
+MODEL_JSON = "reader.json"
+MODEL_NPZ = "reader.npz"
+REBUILD = "resetdesk train"
+TEXT_CAP = 2000              # characters of new text read: bounds the cost of a huge mail
+SUBJECT_CAP = 200
+N_FEATURES = 2 ** 18
+SIGNATURE = 256              # dimensions of an example's signature (feature hashing folded once more)
+FACT_WEIGHT = 0.5            # a lexicon fact's feature value beside the l2-normed text features
+_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _features(text: str, subject: str) -> list[str]:
+    """The hashed features of one mail: character 2-5-grams, words and word pairs, subject words."""
+    padded = f" {text} "
+    tokens = [padded[i:i + n] for n in (2, 3, 4, 5) for i in range(len(padded) - n + 1)]
+    words = _WORD.findall(text)
+    tokens += ["w " + w for w in words]
+    tokens += ["b " + a + " " + b for a, b in zip(words, words[1:])]
+    tokens += ["s " + w for w in _WORD.findall(subject)]
+    return tokens
+
+
+def _vectorizer():
+    from sklearn.feature_extraction.text import HashingVectorizer
+    return HashingVectorizer(analyzer=lambda doc: _features(*doc), n_features=N_FEATURES,
+                             alternate_sign=False, norm="l2", dtype=np.float32)
+
+
+def reader_text(own: str, forwarded: str, subject: str) -> tuple[str, str]:
+    """What the reader reads: the folded new text (capped) and the folded subject."""
+    body = f"{own}\n{forwarded}" if forwarded else own
+    return fold(body[:TEXT_CAP]), fold(subject[:SUBJECT_CAP])
+
+
+def _signatures(matrix) -> np.ndarray:
+    """Each row's hashed features folded into SIGNATURE signed buckets, l2-normed: a cheap random projection."""
+    matrix = matrix.tocsr()
+    out = np.zeros((matrix.shape[0], SIGNATURE), dtype=np.float32)
+    for row in range(matrix.shape[0]):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        indices = matrix.indices[start:end]
+        values = matrix.data[start:end] * np.where((indices // SIGNATURE) % 2 == 0, 1.0, -1.0)
+        np.add.at(out[row], indices % SIGNATURE, values)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms == 0, 1, norms)
+
+
+def examples_digest(examples: Iterable) -> str:
+    """sha256 over the sorted ids of the training examples (an id is a hash of its record)."""
+    return hashlib.sha256("\n".join(sorted(e.id for e in examples)).encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader made of one mail: probability per scenario, most probable first."""
+
+    ranked: tuple[tuple[str, float], ...]
+
+    @property
+    def best(self) -> tuple[str, float]:
+        return self.ranked[0]
+
+    def probability(self, scenario: str) -> float:
+        return dict(self.ranked).get(scenario, 0.0)
+
+
+class Reader:
+    """The trained model, loaded from its folder; read() is a few sparse dot products."""
+
+    def __init__(self, meta: dict, arrays: dict, source: Path):
+        self.meta = meta
+        self.source = source
+        self.classes: list[str] = list(meta["classes"])
+        self.facts: list[str] = list(meta["facts"])
+        self.coef = arrays["coef"]                 # (n_features + n_facts, n_classes) float32
+        self.intercept = arrays["intercept"]
+        self.signatures = arrays["signatures"].astype(np.float32)
+        self.example_labels = arrays["example_labels"]
+        self.example_ids = [str(x) for x in arrays["example_ids"]]
+        self._vectorizer = _vectorizer()
+
+    @property
+    def training_digest(self) -> str:
+        return self.meta["training"]["sha256"]
+
+    def _matrix(self, docs: Sequence[tuple[str, str]]):
+        return self._vectorizer.transform(docs)
+
+    def _logits(self, matrix, facts: Sequence[set[str]] | None = None) -> np.ndarray:
+        n = len(self.facts)
+        logits = matrix @ self.coef[:-n or None] if n else matrix @ self.coef
+        logits = np.asarray(logits) + self.intercept
+        if facts is not None and n:
+            for row, found in enumerate(facts):
+                for index, name in enumerate(self.facts):
+                    if name in found:
+                        logits[row] += FACT_WEIGHT * self.coef[N_FEATURES + index]
+        return logits
+
+    def read(self, text: str, subject: str, lexicon_facts: set[str]) -> Reading:
+        """Scenario probabilities for one mail (text and subject as reader_text gives them)."""
+        matrix = self._matrix([(text, subject)])
+        logits = self._logits(matrix, [lexicon_facts])[0]
+        exp = np.exp(logits - logits.max())
+        probabilities = exp / exp.sum()
+        order = np.argsort(-probabilities, kind="stable")
+        self._last = matrix
+        return Reading(tuple((self.classes[i], float(probabilities[i])) for i in order))
+
+    def nearest_example(self, text: str, subject: str, scenario: str) -> tuple[str, float]:
+        """The training example labelled `scenario` most like this mail, and the cosine of their signatures."""
+        signature = _signatures(self._matrix([(text, subject)]))[0]
+        label = self.classes.index(scenario)
+        mask = self.example_labels == label
+        if not mask.any():
+            return "", 0.0
+        similarity = self.signatures[mask] @ signature
+        best = int(np.argmax(similarity))
+        return np.asarray(self.example_ids, dtype=object)[mask][best], float(similarity[best])
+
+    def telling_sentence(self, original: str, scenario: str) -> str:
+        """The sentence of the new text that speaks most for `scenario` (the reader's evidence)."""
+        sentences = [s.strip() for s in _SENTENCE.split(original[:TEXT_CAP]) if len(_WORD.findall(s)) >= 2][:40]
+        if not sentences:
+            return original.strip()[:200]
+        logits = self._logits(self._matrix([(fold(s), "") for s in sentences]))
+        label = self.classes.index(scenario)
+        margin = logits[:, label] - logits.mean(axis=1)
+        return sentences[int(np.argmax(margin))][:300]
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+_LOADED: dict[tuple, Reader] = {}
+
+
+def load_reader(directory: str | Path) -> Reader:
+    """Load the model from its folder; anything missing or inconsistent is a KnowledgeError naming the fix."""
+    directory = Path(directory)
+    meta_path, npz_path = directory / MODEL_JSON, directory / MODEL_NPZ
+    for path in (meta_path, npz_path):
+        if not path.is_file():
+            raise KnowledgeError(f"{path}: the learned reader's model is missing; build it with `{REBUILD}`")
+    stat = (str(directory.resolve()), meta_path.stat().st_mtime_ns, npz_path.stat().st_mtime_ns, npz_path.stat().st_size)
+    if stat in _LOADED:
+        return _LOADED[stat]
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise KnowledgeError(f"{meta_path}: unreadable ({error}); rebuild it with `{REBUILD}`") from None
+    if meta.get("format") != FORMAT or meta.get("features", {}).get("n_features") != N_FEATURES:
+        raise KnowledgeError(f"{meta_path}: made by another version of resetdesk; rebuild it with `{REBUILD}`")
+    if meta.get("weights_sha256") != _sha256_file(npz_path):
+        raise KnowledgeError(f"{npz_path}: does not match {meta_path.name} (sha256 differs); rebuild both with `{REBUILD}`")
+    try:
+        with np.load(npz_path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+        arrays["coef"] = _dense_coef(arrays, len(meta["classes"]), len(meta["facts"]))
+    except (OSError, ValueError, KeyError) as error:
+        raise KnowledgeError(f"{npz_path}: unreadable ({error}); rebuild it with `{REBUILD}`") from None
+    reader = Reader(meta, arrays, directory)
+    _LOADED[stat] = reader
+    return reader
+
+
+def _dense_coef(arrays: dict, n_classes: int, n_facts: int) -> np.ndarray:
+    """The weights as one (features + facts, classes) float32 matrix; stored sparse by column."""
+    coef = np.zeros((N_FEATURES + n_facts, n_classes), dtype=np.float32)
+    coef[arrays["columns"]] = arrays["weights"]
+    return coef
+
+
+def train(examples: Sequence, texts: Sequence[tuple[str, str]], facts: Sequence[set[str]], fact_names: Sequence[str],
+          classes: Sequence[str], out_dir: str | Path, *, c: float = 20.0, seed: int = 0) -> dict:
+    """Fit the model on the examples (with their reader texts and lexicon facts) and write the artefact.
+
+    Returns the metadata written to reader.json.
+    """
+    import scipy.sparse as sp
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+
+    order = sorted(range(len(examples)), key=lambda i: examples[i].id)
+    examples = [examples[i] for i in order]
+    texts = [texts[i] for i in order]
+    facts = [facts[i] for i in order]
+    labels = np.array([list(classes).index(e.scenario) for e in examples])
+    text_matrix = _vectorizer().transform(texts)
+    fact_matrix = sp.csr_matrix(np.array([[FACT_WEIGHT if name in found else 0.0 for name in fact_names]
+                                          for found in facts], dtype=np.float32).reshape(len(examples), len(fact_names)))
+    matrix = sp.hstack([text_matrix, fact_matrix], format="csr")
+    model = LogisticRegression(C=c, max_iter=1000, tol=1e-4, random_state=seed)
+    model.fit(matrix, labels)
+    coef = np.zeros((N_FEATURES + len(fact_names), len(classes)), dtype=np.float32)
+    coef[:, model.classes_] = model.coef_.T.astype(np.float32)
+    intercept = np.zeros(len(classes), dtype=np.float32)
+    intercept[model.classes_] = model.intercept_.astype(np.float32)
+    columns = np.flatnonzero(np.abs(coef).max(axis=1) > 0).astype(np.int32)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, columns=columns, weights=coef[columns], intercept=intercept,
+                        signatures=_signatures(text_matrix).astype(np.float16),
+                        example_labels=labels.astype(np.int8), example_ids=np.array([e.id for e in examples]))
+    (out_dir / MODEL_NPZ).write_bytes(buffer.getvalue())
+    counts = {name: int((labels == index).sum()) for index, name in enumerate(classes)}
+    meta = {
+        "format": FORMAT,
+        "model": "multinomial logistic regression",
+        "features": {"n_features": N_FEATURES, "char_ngrams": [2, 5], "word_ngrams": [1, 2], "subject_words": True,
+                     "text_cap": TEXT_CAP, "fact_weight": FACT_WEIGHT, "signature": SIGNATURE},
+        "c": c, "seed": seed,
+        "classes": list(classes),
+        "facts": list(fact_names),
+        "training": {"examples": len(examples), "per_scenario": counts, "sha256": examples_digest(examples)},
+        "versions": {"scikit-learn": sklearn.__version__, "numpy": np.__version__},
+        "weights_sha256": hashlib.sha256(buffer.getvalue()).hexdigest(),
+    }
+    (out_dir / MODEL_JSON).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return meta
