@@ -234,8 +234,12 @@ class Desk:
     def _decide(self, raw: RawMessage, mail: InboundMail) -> Outcome:
         # Our reply's Message-ID may be anywhere in the thread: In-Reply-To
         # first, then References from the newest back.
-        previous = self.store.thread_scenario([mail.in_reply_to, *reversed(mail.references)])
-        decision: Decision = self.classifier.classify(mail, previous_scenario=previous)
+        thread = [mail.in_reply_to, *reversed(mail.references)]
+        previous = self.store.thread_scenario(thread)
+        # An answer to our question continues from it (never asked twice: see rules/engine.py).
+        question = self.store.thread_question(thread) if previous else None
+        decision: Decision = self.classifier.classify(mail, previous_scenario=previous,
+                                                      **({"question": question} if question else {}))
         if decision.action not in ACTIONS:
             raise ResetdeskError(f"unknown action {decision.action!r}")
         if decision.previous_scenario is None:

@@ -14,7 +14,7 @@ from .rules.lexicon import Lexicon, load_lexicon
 from .rules.reader import reader_text, train
 
 # Only what the lexicon reads in a first mail is a feature: the answers to our questions are not.
-NOT_FEATURES = {"guidance_failed", "answer_yes", "answer_no"}
+NOT_FEATURES = {"guidance_failed", "answer_yes", "answer_no", "answer_unsure"}
 
 
 def example_dirs(config: Config, data_dir: str | Path | None = None) -> list[Path]:

@@ -20,6 +20,7 @@ exception of that scenario (ranked after every edge) or its default action.
 from __future__ import annotations
 
 import copy
+import re
 import hashlib
 import itertools
 import threading
@@ -312,6 +313,11 @@ class ReadingPolicy:
         lexical = {name for name in facts.evidence if name in self.feature_facts}
         if flags["machine_mail"]:
             return previous, None, None      # the headers decided: the text is not read
+        if previous is not None:
+            # In a thread the reader is not asked: an answer to our question is read for its one
+            # fact, a follow-up walks on from our last reply, and a robot answering our replies
+            # is stopped by the flood limits (responders/limits.py).
+            return (self._answer(facts, question, previous), None, None) if question else (previous, None, None)
         text, subject = reader_text(facts.own_text, facts.forwarded_text, mail.subject)
         reading = self.reader.read(text, subject, lexical)
         learned: dict[str, Any] = {"scores": {name: round(p, 4) for name, p in reading.ranked[:3]}}
@@ -321,16 +327,14 @@ class ReadingPolicy:
         if best == "auto_reply" and p1 >= self.settings["machine_text"]:
             flags["machine_text"] = True
             learned["facts"] = {"machine_text": self._evidence(facts, text, subject, best, p1)}
-            return previous, None, reading
-        if previous is not None:
-            if question:
-                return self._answer(facts, question, previous), None, reading
-            return previous, None, reading      # a follow-up walks on from our last reply, on the lexicon's facts
+            return None, None, reading
+        if best == "auto_reply":
+            return None, None, reading       # not sure enough that a machine wrote it: the lexicon's facts walk
         asked = None
         if p1 < self.settings["decide"]:
             found = self.graph.question_between(best, second)
             if found is None or p1 - p2 > self.settings["ask_margin"]:
-                return None, None, reading       # unsure, and no question helps: the lexicon's facts walk as they are
+                return None, None, reading   # weak evidence, and no question separates: the lexicon's facts walk
             asked = Asked(found, (best, second), (p1, p2))
         self._impose(facts, text, subject, best, p1)
         return None, asked, reading
@@ -377,8 +381,10 @@ class ReadingPolicy:
         if entry is None:
             flags["answer_unclear"] = True
             return start
-        head = self.lexicon.unmask(fold(facts.own_text[:80]))
-        said = self.lexicon.search(("answer_yes", "answer_no"), head)
+        # Only the first sentence answers (addresses left out: "contoso.no" says no "no");
+        # negations are not blanked here: "no" is the answer.
+        head = fold(_ADDRESS.sub(" ", _FIRST_SENTENCE.match(facts.own_text.strip()[:120]).group(0)))
+        said = self.lexicon.search(("answer_yes", "answer_no", "answer_unsure"), head)
         yes_means = bool(entry.get("yes", True))
         votes = set()
         if fact in facts.evidence:
@@ -389,7 +395,7 @@ class ReadingPolicy:
             votes.add(not yes_means)
         # Our question was no guidance: nothing of ours "failed".
         flags["followup_failed"] = False
-        if len(votes) != 1:
+        if len(votes) != 1 or "answer_unsure" in said:
             flags["answer_unclear"] = True
         else:
             flags[fact] = votes.pop()
@@ -398,6 +404,7 @@ class ReadingPolicy:
         return start
 
 
+_FIRST_SENTENCE = re.compile(r"[^\n]*?(?:[.!?](?=\s|$)|$)", re.MULTILINE)
 _GUARDS = ("machine_text", "no_account_named", "request_unconfirmed", "answer_unclear")
 
 

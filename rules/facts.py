@@ -26,7 +26,7 @@ _PRECEDENCE = {"bulk", "list", "junk", "auto_reply"}
 _NORWEGIAN_LETTERS = re.compile("[æøåÆØÅ]")
 # Facts that show the body speaks on the topic; when none holds, the subject is read too.
 _BODY_SPEAKS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "resolved")
-_ANSWER_FACTS = ("answer_yes", "answer_no")
+_ANSWER_FACTS = ("answer_yes", "answer_no", "answer_unsure")
 _SUBJECT_FACTS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "phishing_lure")
 
 

@@ -276,6 +276,10 @@ def check_graph(graph: Graph) -> None:
     cycle = _find_cycle(graph)
     if cycle:
         problems.append("the rules form a cycle: " + " -> ".join(cycle))
+    for question in graph.questions():
+        if not any(e.source == question.source and e.when == ("answer_unclear",) for e in graph.rules):
+            problems.append(f"facts.{question.fact}.question: no rule leaves {question.source} on answer_unclear "
+                            f"(an unclear answer must reach a person)")
     if not problems:
         # A confident reading must lead where it says: its facts walk to its scenario.
         for name, scenario in graph.scenarios.items():

