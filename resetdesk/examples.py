@@ -167,6 +167,37 @@ def import_examples(sources: Iterable[str | Path], destination: str | Path) -> d
     return counts
 
 
+def corpus_records(corpus_dir: str | Path) -> list[dict]:
+    """A labelled .eml corpus (labels.csv and mail/) as example records: the text the desk reads, and the label."""
+    from .intake.parse import parse_message
+
+    corpus_dir = Path(corpus_dir)
+    records = []
+    with (corpus_dir / "labels.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            mail = parse_message((corpus_dir / "mail" / row["file"]).read_bytes())
+            records.append({"scenario": row["scenario"], "language": row["language"],
+                            "persona": f"{corpus_dir.name}/{row['file']}", "from_name": mail.from_name,
+                            "from_addr": mail.from_addr, "subject": mail.subject, "body": mail.text,
+                            "requester": row["action"] == "approval_requested", "headers": {},
+                            "note": row.get("note", "")})
+    return records
+
+
+def import_corpora(corpora: Iterable[str | Path], destination: str | Path, name: str) -> dict[str, int]:
+    """Labelled .eml corpora into destination/train/<name>.jsonl and dev/<name>.jsonl, split like any record."""
+    destination = Path(destination)
+    by_split: dict[str, list[str]] = {"train": [], "dev": []}
+    for corpus in corpora:
+        for number, record in enumerate(corpus_records(corpus), start=1):
+            record = _check(record, f"{corpus}:{number}")
+            by_split[split_of(record_id(record))].append(json.dumps(record, ensure_ascii=False, sort_keys=True))
+    for split, lines in by_split.items():
+        (destination / split).mkdir(parents=True, exist_ok=True)
+        (destination / split / f"{name}.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return {split: len(lines) for split, lines in by_split.items()}
+
+
 def _number(example_id: str) -> int:
     return int(example_id.split("-", 1)[1], 16)
 

@@ -326,7 +326,7 @@ class ReadingPolicy:
         second, p2 = reading.ranked[1]
         if best == "auto_reply" and p1 >= self.settings["machine_text"]:
             flags["machine_text"] = True
-            learned["facts"] = {"machine_text": self._evidence(facts, text, subject, best, p1)}
+            learned["facts"] = {"machine_text": self._evidence(facts, reading, best, p1, subject)}
             return None, None, reading
         if best == "auto_reply":
             return None, None, reading       # not sure enough that a machine wrote it: the lexicon's facts walk
@@ -334,12 +334,22 @@ class ReadingPolicy:
         if p1 < self.settings["decide"]:
             found = self.graph.question_between(best, second)
             if found is None or p1 - p2 > self.settings["ask_margin"]:
-                return None, None, reading   # weak evidence, and no question separates: the lexicon's facts walk
+                # Weak evidence and no question separates the candidates: the lexicon's walk
+                # stands when it lands on one of them; otherwise the facts do not settle it.
+                lexical_walk = self.graph.walk({name for name, value in flags.items() if value})[0]
+                if lexical_walk in (best, second):
+                    learned["agrees"] = lexical_walk
+                elif best == "out_of_scope":
+                    self._impose(facts, reading, subject, best, p1)
+                else:
+                    flags["unsettled"] = True
+                    learned["facts"] = {"unsettled": self._evidence(facts, reading, best, p1, subject)}
+                return None, None, reading
             asked = Asked(found, (best, second), (p1, p2))
-        self._impose(facts, text, subject, best, p1)
+        self._impose(facts, reading, subject, best, p1)
         return None, asked, reading
 
-    def _impose(self, facts: Facts, text: str, subject: str, scenario: str, score: float) -> None:
+    def _impose(self, facts: Facts, reading: Reading, subject: str, scenario: str, score: float) -> None:
         """Set the scenario's reader facts; keep each lexicon fact that does not walk the mail elsewhere."""
         flags = facts.flags
         found = {name for name in self.text_facts if flags.get(name)}
@@ -361,13 +371,13 @@ class ReadingPolicy:
         new = [name for name in self.graph.scenarios[scenario].reader_facts if name not in found]
         facts.learned["scenario"] = scenario
         if new:
-            evidence = self._evidence(facts, text, subject, scenario, score)
+            evidence = self._evidence(facts, reading, scenario, score, subject)
             facts.learned["facts"] = {name: evidence for name in new}
         if overruled:
             facts.learned["overruled"] = overruled
 
-    def _evidence(self, facts: Facts, text: str, subject: str, scenario: str, score: float) -> dict:
-        example, similarity = self.reader.nearest_example(text, subject, scenario)
+    def _evidence(self, facts: Facts, reading: Reading, scenario: str, score: float, subject: str) -> dict:
+        example, similarity = self.reader.nearest_example(reading, scenario)
         own = f"{facts.own_text}\n{facts.forwarded_text}" if facts.forwarded_text else facts.own_text
         return {"scenario": scenario, "score": round(score, 4), "sentence": self.reader.telling_sentence(own or subject, scenario),
                 "example": example, "similarity": round(similarity, 3)}
@@ -405,7 +415,7 @@ class ReadingPolicy:
 
 
 _FIRST_SENTENCE = re.compile(r"[^\n]*?(?:[.!?](?=\s|$)|$)", re.MULTILINE)
-_GUARDS = ("machine_text", "no_account_named", "request_unconfirmed", "answer_unclear")
+_GUARDS = ("machine_text", "unsettled", "no_account_named", "request_unconfirmed", "answer_unclear")
 
 
 def _approval_guards(facts: Facts, mail: InboundMail, desk: str, reading: Reading | None, threshold: float) -> None:

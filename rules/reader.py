@@ -3,7 +3,8 @@
 A linear model (multinomial logistic regression) over hashed character
 2-5-grams and word 1-2-grams of the folded new text (the text the lexicon
 reads, capped), the subject's words, and the lexicon's facts as binary
-features. It only *reads*: what the desk does is still the graph's walk over
+features. The hashing is our own (numpy and zlib), so reading a mail needs
+neither scikit-learn nor scipy: they are imported only to train. It only *reads*: what the desk does is still the graph's walk over
 facts (rules/engine.py turns a confident reading into the facts of its
 scenario). Machine-mail headers, sender verification and authorisation never
 come from here.
@@ -23,6 +24,7 @@ import hashlib
 import io
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -40,27 +42,50 @@ TEXT_CAP = 2000              # characters of new text read: bounds the cost of a
 SUBJECT_CAP = 200
 N_FEATURES = 2 ** 18
 SIGNATURE = 256              # dimensions of an example's signature (feature hashing folded once more)
-FACT_WEIGHT = 0.5            # a lexicon fact's feature value beside the l2-normed text features
+FACT_WEIGHT = 0.1            # a lexicon fact's feature value beside the l2-normed text features
 PRUNE = 0.05                 # features whose weights all stay below this are dropped: half the size, same readings
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-def _features(text: str, subject: str) -> list[str]:
-    """The hashed features of one mail: character 2-5-grams, words and word pairs, subject words."""
-    padded = f" {text} "
-    tokens = [padded[i:i + n] for n in (2, 3, 4, 5) for i in range(len(padded) - n + 1)]
+_MASK = np.uint64(N_FEATURES - 1)
+_PRIME = np.uint64(1_000_003)
+_MIX = np.uint64(0xFF51AFD7ED558CCD)
+
+
+def _char_indices(text: str) -> np.ndarray:
+    """Feature indices of the character 2-5-grams of ` text `: a polynomial hash rolled in numpy, mixed."""
+    codes = np.frombuffer(f" {text} ".encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    pieces, rolling = [], codes.copy()
+    with np.errstate(over="ignore"):
+        for n in range(2, 6):
+            if len(codes) < n:
+                break
+            rolling = rolling[:-1] * _PRIME + codes[n - 1:]
+            mixed = (rolling + np.uint64(n)) * _MIX
+            pieces.append((mixed ^ (mixed >> np.uint64(29))) & _MASK)
+    return np.concatenate(pieces).astype(np.int64) if pieces else np.zeros(0, dtype=np.int64)
+
+
+def _word_indices(text: str, subject: str) -> np.ndarray:
+    """Feature indices of the words, word pairs and subject words (crc32: the same in every process)."""
     words = _WORD.findall(text)
-    tokens += ["w " + w for w in words]
-    tokens += ["b " + a + " " + b for a, b in zip(words, words[1:])]
+    tokens = ["w " + w for w in words] + ["b " + a + " " + b for a, b in zip(words, words[1:])]
     tokens += ["s " + w for w in _WORD.findall(subject)]
-    return tokens
+    return np.fromiter((zlib.crc32(t.encode("utf-8")) & (N_FEATURES - 1) for t in tokens), dtype=np.int64,
+                       count=len(tokens))
 
 
-def _vectorizer():
-    from sklearn.feature_extraction.text import HashingVectorizer
-    return HashingVectorizer(analyzer=lambda doc: _features(*doc), n_features=N_FEATURES,
-                             alternate_sign=False, norm="l2", dtype=np.float32)
+def featurize(text: str, subject: str) -> tuple[np.ndarray, np.ndarray]:
+    """One mail's hashed features: (sorted indices, l2-normed counts) over N_FEATURES.
+
+    Character 2-5-grams and word 1-2-grams of the folded text, and the
+    subject's words. Pure numpy and zlib: nothing to import at run time.
+    """
+    indices, counts = np.unique(np.concatenate([_char_indices(text), _word_indices(text, subject)]), return_counts=True)
+    values = counts.astype(np.float32)
+    norm = float(np.sqrt((values * values).sum()))
+    return indices, (values / norm if norm else values)
 
 
 def reader_text(own: str, forwarded: str, subject: str) -> tuple[str, str]:
@@ -69,17 +94,13 @@ def reader_text(own: str, forwarded: str, subject: str) -> tuple[str, str]:
     return fold(body[:TEXT_CAP]), fold(subject[:SUBJECT_CAP])
 
 
-def _signatures(matrix) -> np.ndarray:
-    """Each row's hashed features folded into SIGNATURE signed buckets, l2-normed: a cheap random projection."""
-    matrix = matrix.tocsr()
-    out = np.zeros((matrix.shape[0], SIGNATURE), dtype=np.float32)
-    for row in range(matrix.shape[0]):
-        start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        indices = matrix.indices[start:end]
-        values = matrix.data[start:end] * np.where((indices // SIGNATURE) % 2 == 0, 1.0, -1.0)
-        np.add.at(out[row], indices % SIGNATURE, values)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.where(norms == 0, 1, norms)
+def _signature(indices: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The features folded into SIGNATURE signed buckets, l2-normed: a cheap random projection."""
+    out = np.zeros(SIGNATURE, dtype=np.float32)
+    signs = np.where((indices // SIGNATURE) % 2 == 0, 1.0, -1.0).astype(np.float32)
+    np.add.at(out, indices % SIGNATURE, values * signs)
+    norm = float(np.linalg.norm(out))
+    return out / norm if norm else out
 
 
 def examples_digest(examples: Iterable) -> str:
@@ -92,6 +113,7 @@ class Reading:
     """What the reader made of one mail: probability per scenario, most probable first."""
 
     ranked: tuple[tuple[str, float], ...]
+    features: tuple | None = None      # (indices, values) of the text, for the evidence
 
     @property
     def best(self) -> tuple[str, float]:
@@ -114,56 +136,50 @@ class Reader:
         self.signatures = arrays["signatures"].astype(np.float32)
         self.example_labels = arrays["example_labels"]
         self.example_ids = [str(x) for x in arrays["example_ids"]]
-        self._vectorizer = _vectorizer()
+        self._fact_rows = {name: self.coef[N_FEATURES + i] for i, name in enumerate(self.facts)}
 
     @property
     def training_digest(self) -> str:
         return self.meta["training"]["sha256"]
 
-    def _matrix(self, docs: Sequence[tuple[str, str]]):
-        return self._vectorizer.transform(docs)
-
-    def _logits(self, matrix, facts: Sequence[set[str]] | None = None) -> np.ndarray:
-        n = len(self.facts)
-        logits = matrix @ self.coef[:-n or None] if n else matrix @ self.coef
-        logits = np.asarray(logits) + self.intercept
-        if facts is not None and n:
-            for row, found in enumerate(facts):
-                for index, name in enumerate(self.facts):
-                    if name in found:
-                        logits[row] += FACT_WEIGHT * self.coef[N_FEATURES + index]
+    def _logits(self, indices: np.ndarray, values: np.ndarray, facts: set[str] = frozenset()) -> np.ndarray:
+        logits = values @ self.coef[indices] + self.intercept
+        for name in facts:
+            row = self._fact_rows.get(name)
+            if row is not None:
+                logits = logits + FACT_WEIGHT * row
         return logits
 
     def read(self, text: str, subject: str, lexicon_facts: set[str]) -> Reading:
         """Scenario probabilities for one mail (text and subject as reader_text gives them)."""
-        matrix = self._matrix([(text, subject)])
-        logits = self._logits(matrix, [lexicon_facts])[0]
+        indices, values = featurize(text, subject)
+        logits = self._logits(indices, values, lexicon_facts)
         exp = np.exp(logits - logits.max())
         probabilities = exp / exp.sum()
         order = np.argsort(-probabilities, kind="stable")
-        self._last = matrix
-        return Reading(tuple((self.classes[i], float(probabilities[i])) for i in order))
+        return Reading(tuple((self.classes[i], float(probabilities[i])) for i in order), (indices, values))
 
-    def nearest_example(self, text: str, subject: str, scenario: str) -> tuple[str, float]:
+    def nearest_example(self, reading: Reading, scenario: str) -> tuple[str, float]:
         """The training example labelled `scenario` most like this mail, and the cosine of their signatures."""
-        signature = _signatures(self._matrix([(text, subject)]))[0]
         label = self.classes.index(scenario)
-        mask = self.example_labels == label
-        if not mask.any():
+        rows = np.flatnonzero(self.example_labels == label)
+        if not len(rows) or reading.features is None:
             return "", 0.0
-        similarity = self.signatures[mask] @ signature
+        similarity = self.signatures[rows] @ _signature(*reading.features)
         best = int(np.argmax(similarity))
-        return np.asarray(self.example_ids, dtype=object)[mask][best], float(similarity[best])
+        return self.example_ids[rows[best]], float(similarity[best])
 
     def telling_sentence(self, original: str, scenario: str) -> str:
         """The sentence of the new text that speaks most for `scenario` (the reader's evidence)."""
         sentences = [s.strip() for s in _SENTENCE.split(original[:TEXT_CAP]) if len(_WORD.findall(s)) >= 2][:40]
         if not sentences:
-            return original.strip()[:200]
-        logits = self._logits(self._matrix([(fold(s), "") for s in sentences]))
+            return original.strip()[:300]
         label = self.classes.index(scenario)
-        margin = logits[:, label] - logits.mean(axis=1)
-        return sentences[int(np.argmax(margin))][:300]
+        margins = []
+        for sentence in sentences:
+            logits = self._logits(*featurize(fold(sentence), ""))
+            margins.append(logits[label] - logits.mean())
+        return sentences[int(np.argmax(margins))][:300]
 
 
 def _sha256_file(path: Path) -> str:
@@ -224,7 +240,10 @@ def train(examples: Sequence, texts: Sequence[tuple[str, str]], facts: Sequence[
     texts = [texts[i] for i in order]
     facts = [facts[i] for i in order]
     labels = np.array([list(classes).index(e.scenario) for e in examples])
-    text_matrix = _vectorizer().transform(texts)
+    rows = [featurize(*doc) for doc in texts]
+    indptr = np.cumsum([0] + [len(i) for i, _ in rows])
+    text_matrix = sp.csr_matrix((np.concatenate([v for _, v in rows]), np.concatenate([i for i, _ in rows]), indptr),
+                                shape=(len(rows), N_FEATURES), dtype=np.float32)
     fact_matrix = sp.csr_matrix(np.array([[FACT_WEIGHT if name in found else 0.0 for name in fact_names]
                                           for found in facts], dtype=np.float32).reshape(len(examples), len(fact_names)))
     matrix = sp.hstack([text_matrix, fact_matrix], format="csr")
@@ -240,7 +259,7 @@ def train(examples: Sequence, texts: Sequence[tuple[str, str]], facts: Sequence[
     out_dir.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, columns=columns, weights=coef[columns], intercept=intercept,
-                        signatures=_signatures(text_matrix).astype(np.float16),
+                        signatures=np.array([_signature(*row) for row in rows], dtype=np.float16),
                         example_labels=labels.astype(np.int8), example_ids=np.array([e.id for e in examples]))
     (out_dir / MODEL_NPZ).write_bytes(buffer.getvalue())
     counts = {name: int((labels == index).sum()) for index, name in enumerate(classes)}

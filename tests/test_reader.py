@@ -50,7 +50,7 @@ class FixedReader:
         self.calls += 1
         return Reading(self.ranked)
 
-    def nearest_example(self, text, subject, scenario):
+    def nearest_example(self, reading, scenario):
         return "ex-000000000000", 0.5
 
     def telling_sentence(self, original, scenario):
@@ -295,3 +295,29 @@ def test_the_service_asks_once_and_the_answer_in_the_thread_decides(tmp_path, mo
     replies = outbox_messages(tmp_path / "var" / "outbox")
     assert sum("Før vi viser deg riktig vei" in m.get_body(("plain",)).get_content() for m in replies) == 1
     desk.close()
+
+
+def test_weak_evidence_the_lexicon_does_not_back_goes_to_a_person(policy):
+    classifier = classifier_with(policy, FixedReader(support=0.4, new_admin_account=0.3))
+    decision = classifier.classify(mail("I forgot my password."))      # the lexicon alone says sspr
+    assert (decision.scenario, decision.action) == ("support", "escalate")
+    assert decision.facts["unsettled"] is True and "facts-unsettled" in [r.name for r in decision.rules]
+    backed = classifier_with(policy, FixedReader(support=0.4, sspr=0.3)).classify(mail("I forgot my password."))
+    assert backed.scenario == "sspr" and backed.facts["learned"]["agrees"] == "sspr"
+
+
+def test_classify_shows_where_each_fact_came_from(tmp_path):
+    from click.testing import CliRunner
+
+    from resetdesk.cli import cli
+
+    path = tmp_path / "a.eml"
+    path.write_bytes("From: Ola <ola@contoso.no>\nSubject: Hjelp\n\nJeg har glemt passordet mitt, og Outlook er "
+                     "fortsatt åpent på PC-en.\n".encode())
+    shown = CliRunner().invoke(cli, ["classify", str(path)])
+    assert shown.exit_code == 0, shown.output
+    assert "  reader    " in shown.output and ': lexicon "' in shown.output
+    record = json.loads(CliRunner().invoke(cli, ["classify", "--json", str(path)]).output)
+    assert set(record["facts"]["learned"]["scores"]) <= set(load_graph().scenarios)
+    for why in record["facts"]["learned"].get("facts", {}).values():
+        assert why["sentence"] and why["example"].startswith("ex-") and 0 < why["score"] <= 1
