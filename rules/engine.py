@@ -330,24 +330,25 @@ class ReadingPolicy:
             return None, None, reading
         if best == "auto_reply":
             return None, None, reading       # not sure enough that a machine wrote it: the lexicon's facts walk
-        asked = None
+        found = self.graph.question_between(best, second)
+        if found is not None and p1 < self.settings["ask_below"] and p1 - p2 <= self.settings["ask_margin"]:
+            # Two close candidates and one fact separates them: ask it, no guidance yet.
+            self._impose(facts, reading, subject, best, p1)
+            return None, Asked(found, (best, second), (p1, p2)), reading
         if p1 < self.settings["decide"]:
-            found = self.graph.question_between(best, second)
-            if found is None or p1 - p2 > self.settings["ask_margin"]:
-                # Weak evidence and no question separates the candidates: the lexicon's walk
-                # stands when it lands on one of them; otherwise the facts do not settle it.
-                lexical_walk = self.graph.walk({name for name, value in flags.items() if value})[0]
-                if lexical_walk in (best, second):
-                    learned["agrees"] = lexical_walk
-                elif best == "out_of_scope":
-                    self._impose(facts, reading, subject, best, p1)
-                else:
-                    flags["unsettled"] = True
-                    learned["facts"] = {"unsettled": self._evidence(facts, reading, best, p1, subject)}
-                return None, None, reading
-            asked = Asked(found, (best, second), (p1, p2))
+            # Weak evidence and no question to ask: the lexicon's walk stands when it
+            # lands on one of the two candidates; otherwise the facts do not settle it.
+            lexical_walk = self.graph.walk({name for name, value in flags.items() if value})[0]
+            if lexical_walk in (best, second):
+                learned["agrees"] = lexical_walk
+            elif best == "out_of_scope":
+                self._impose(facts, reading, subject, best, p1)
+            else:
+                flags["unsettled"] = True
+                learned["facts"] = {"unsettled": self._evidence(facts, reading, best, p1, subject)}
+            return None, None, reading
         self._impose(facts, reading, subject, best, p1)
-        return None, asked, reading
+        return None, None, reading
 
     def _impose(self, facts: Facts, reading: Reading, subject: str, scenario: str, score: float) -> None:
         """Set the scenario's reader facts; keep each lexicon fact that does not walk the mail elsewhere."""

@@ -70,7 +70,7 @@ class Question:
 
 
 # The learned reader's thresholds ([reader] in graph.toml) and their defaults.
-READER_SETTINGS = {"decide": 0.5, "ask_margin": 0.25, "machine_text": 0.7, "approval": 0.9}
+READER_SETTINGS = {"decide": 0.5, "ask_below": 0.7, "ask_margin": 0.25, "machine_text": 0.7, "approval": 0.9}
 
 
 @dataclass
