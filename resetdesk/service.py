@@ -245,7 +245,7 @@ class Desk:
         if decision.previous_scenario is None:
             decision.previous_scenario = previous
         wants_reply, escalates, role = _PLANS[decision.action]
-        if decision.action == "reply" and decision.reply is None:
+        if decision.action in ("reply", "clarify") and decision.reply is None:
             raise ResetdeskError(f"{decision.scenario}: a reply decision without a reply draft")
         wants_reply = wants_reply and decision.reply is not None
         escalates = escalates and bool(self.config.escalation.address)

@@ -87,7 +87,7 @@ class Renderer:
 
     def draft(self, decision: Decision, mail) -> Draft | None:
         """The reply to the sender, or None where the scenario sends none (auto_reply, out_of_scope)."""
-        if decision.action == "ignore" or decision.scenario == "out_of_scope":
+        if decision.action == "ignore" or (decision.scenario == "out_of_scope" and decision.action != "clarify"):
             return None
         language = decision.language if decision.language in LANGUAGES else "en"
         context = self.context(decision, mail)

@@ -67,6 +67,7 @@ class Question:
     edge: str
     text: dict[str, str]
     yes: bool                # what a plain "yes" answer makes of the fact
+    only_towards: bool = False   # ask only when the reader leans to the target (question.ask = "towards")
 
 
 # The learned reader's thresholds ([reader] in graph.toml) and their defaults.
@@ -110,7 +111,8 @@ class Graph:
                 entry = self.facts.get(edge.when[0], {}).get("question")
                 if entry and not any(q.source == edge.source and q.target == edge.target for q in found):
                     text = {lang: entry[lang] for lang in LANGUAGES}
-                    found.append(Question(edge.when[0], edge.source, edge.target, edge.name, text, entry.get("yes", True)))
+                    found.append(Question(edge.when[0], edge.source, edge.target, edge.name, text, entry.get("yes", True),
+                                          entry.get("ask", "both") == "towards"))
             self.__dict__["_questions"] = found
         return found
 
@@ -267,6 +269,8 @@ def check_graph(graph: Graph) -> None:
             for lang in LANGUAGES:
                 if not isinstance(question, dict) or not isinstance(question.get(lang), str):
                     problems.append(f"facts.{name}.question.{lang}: missing")
+            if isinstance(question, dict) and question.get("ask", "both") not in ("both", "towards"):
+                problems.append(f"facts.{name}.question.ask: {question.get('ask')!r} is not 'both' or 'towards'")
     for name, scenario in graph.scenarios.items():
         for fact in scenario.reader_facts:
             if fact not in graph.facts:

@@ -262,13 +262,23 @@ def test_the_answer_continues_the_walk(policy, answer, scenario, action):
         assert "Takk for svaret" in decision.reply.text
 
 
-def test_a_password_for_another_system_is_asked_about_and_a_no_is_out_of_scope(policy):
+def test_a_vague_password_mail_is_taken_as_microsoft_365(policy):
     classifier = classifier_with(policy, FixedReader(sspr=0.45, out_of_scope=0.3))
+    decision = classifier.classify(mail("I forgot my password and cannot sign in."))
+    assert (decision.scenario, decision.action) == ("sspr", "reply")
+
+
+def test_a_password_for_another_system_is_asked_about_and_a_no_is_out_of_scope(policy):
+    classifier = classifier_with(policy, FixedReader(out_of_scope=0.45, sspr=0.3))
     asked = classifier.classify(mail("I can't remember the password for the portal."))
     assert asked.action == "clarify" and asked.facts["question"]["fact"] == "other_system"
+    assert asked.scenario == "out_of_scope" and asked.reply is not None
     no = classifier.classify(mail("No, it is the Visma payroll portal.", subject="Re: Hjelp"), previous_scenario=asked.scenario,
                              question=asked.facts["question"])
     assert (no.scenario, no.action, no.reply) == ("out_of_scope", "escalate", None)
+    yes = classifier.classify(mail("Yes, my Outlook account.", subject="Re: Hjelp"), previous_scenario=asked.scenario,
+                              question=asked.facts["question"])
+    assert (yes.scenario, yes.action) == ("sspr", "reply")
 
 
 def test_a_yes_to_do_you_know_your_user_name_means_it_is_not_forgotten(policy):
