@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import re
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,6 +228,18 @@ def _dense_coef(arrays: dict, n_classes: int, n_facts: int) -> np.ndarray:
     return coef
 
 
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """An .npz (what np.load reads) with fixed member dates: the same arrays give the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(arrays):
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w") as member:
+                np.lib.format.write_array(member, np.asarray(arrays[name]), allow_pickle=False)
+    return buffer.getvalue()
+
+
 def train(examples: Sequence, texts: Sequence[tuple[str, str]], facts: Sequence[set[str]], fact_names: Sequence[str],
           classes: Sequence[str], out_dir: str | Path, *, c: float = 20.0, seed: int = 0) -> dict:
     """Fit the model on the examples (with their reader texts and lexicon facts) and write the artefact.
@@ -236,6 +249,7 @@ def train(examples: Sequence, texts: Sequence[tuple[str, str]], facts: Sequence[
     import scipy.sparse as sp
     import sklearn
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     order = sorted(range(len(examples)), key=lambda i: examples[i].id)
     examples = [examples[i] for i in order]
@@ -250,7 +264,8 @@ def train(examples: Sequence, texts: Sequence[tuple[str, str]], facts: Sequence[
                                           for found in facts], dtype=np.float32).reshape(len(examples), len(fact_names)))
     matrix = sp.hstack([text_matrix, fact_matrix], format="csr")
     model = LogisticRegression(C=c, max_iter=1000, tol=1e-4, random_state=seed)
-    model.fit(matrix, labels)
+    with threadpool_limits(1):      # one BLAS thread: sums in one order, the same weights every time
+        model.fit(matrix, labels)
     coef = np.zeros((N_FEATURES + len(fact_names), len(classes)), dtype=np.float32)
     coef[:, model.classes_] = model.coef_.T.astype(np.float32)
     intercept = np.zeros(len(classes), dtype=np.float32)
@@ -259,11 +274,10 @@ def train(examples: Sequence, texts: Sequence[tuple[str, str]], facts: Sequence[
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, columns=columns, weights=coef[columns], intercept=intercept,
-                        signatures=np.array([_signature(*row) for row in rows], dtype=np.float16),
-                        example_labels=labels.astype(np.int8), example_ids=np.array([e.id for e in examples]))
-    (out_dir / MODEL_NPZ).write_bytes(buffer.getvalue())
+    weights = _npz_bytes({"columns": columns, "weights": coef[columns], "intercept": intercept,
+                          "signatures": np.array([_signature(*row) for row in rows], dtype=np.float16),
+                          "example_labels": labels.astype(np.int8), "example_ids": np.array([e.id for e in examples])})
+    (out_dir / MODEL_NPZ).write_bytes(weights)
     counts = {name: int((labels == index).sum()) for index, name in enumerate(classes)}
     meta = {
         "format": FORMAT,
@@ -276,7 +290,7 @@ def train(examples: Sequence, texts: Sequence[tuple[str, str]], facts: Sequence[
         "facts": list(fact_names),
         "training": {"examples": len(examples), "per_scenario": counts, "sha256": examples_digest(examples)},
         "versions": {"scikit-learn": sklearn.__version__, "numpy": np.__version__},
-        "weights_sha256": hashlib.sha256(buffer.getvalue()).hexdigest(),
+        "weights_sha256": hashlib.sha256(weights).hexdigest(),
     }
     (out_dir / MODEL_JSON).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return meta
