@@ -330,7 +330,6 @@ class ReadingPolicy:
             return None, None, reading
         if best == "auto_reply":
             return None, None, reading       # not sure enough that a machine wrote it: the lexicon's facts walk
-        lexical_walk = self.graph.walk({name for name, value in flags.items() if value})[0]
         found = self.graph.question_between(best, second)
         if found is not None and p1 < self.settings["ask_below"] and p1 - p2 <= self.settings["ask_margin"] \
                 and (best == found.target or not found.only_towards):
@@ -342,6 +341,7 @@ class ReadingPolicy:
         if p1 < self.settings["decide"]:
             # Weak evidence and no question to ask: the lexicon's walk stands when it
             # lands on one of the two candidates; otherwise the facts do not settle it.
+            lexical_walk = self.graph.walk({name for name, value in flags.items() if value})[0]
             if lexical_walk in (best, second):
                 learned["agrees"] = lexical_walk
             elif best == "out_of_scope":
