@@ -43,6 +43,11 @@ def classify_paths(config: Config, paths: Iterable[str], classifier: Classifier 
         yield result
 
 
+def _short(text: str, width: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def explain(result: dict) -> str:
     """The human explanation of one result: decision, facts, rules that fired and why."""
     lines = [result["file"]]
@@ -53,8 +58,27 @@ def explain(result: dict) -> str:
     lines.append(f"  scenario  {result['scenario']}    action {result['action']}    language {result['language']}")
     true_facts = [name for name, value in facts.items() if value is True]
     lines.append(f"  facts     {', '.join(true_facts) or '(none)'}")
+    learned = facts.get("learned") or {}
+    overruled = learned.get("overruled", {})
+    # Where each fact came from: the lexicon's phrase, or the reader's sentence, score and nearest example.
     for name, phrase in facts.get("evidence", {}).items():
-        lines.append(f"            {name}: \"{phrase}\"")
+        if name not in overruled:
+            lines.append(f"            {name}: lexicon \"{phrase}\"")
+    for name, why in learned.get("facts", {}).items():
+        lines.append(f"            {name}: reader, {why['scenario']} {why['score']:.2f}, \"{_short(why['sentence'])}\", "
+                     f"nearest example {why['example'] or '-'} ({why['similarity']:.2f})")
+    for name, phrase in overruled.items():
+        lines.append(f"            (not {name}: lexicon \"{phrase}\" overruled by the reader)")
+    if learned.get("scores"):
+        lines.append("  reader    " + ", ".join(f"{name} {score:.2f}" for name, score in learned["scores"].items()))
+    if learned.get("answer"):
+        answer = learned["answer"]
+        holds = {True: "yes", False: "no", None: "unclear"}[answer["holds"]]
+        lines.append(f"  answer    to the question on {answer['fact']}: {holds}")
+    if facts.get("question"):
+        question = facts["question"]
+        lines.append(f"  question  {question['fact']}: {question['candidates'][0]} or {question['candidates'][1]}"
+                     f" (edge {question['edge']})")
     if facts.get("machine_signals"):
         lines.append(f"  machine   {'; '.join(facts['machine_signals'])}")
     lines.append(f"  sender    {facts.get('sender') or '?'} ({facts.get('verification')})")

@@ -7,6 +7,7 @@ import json
 import click
 
 from . import __version__
+from .errors import ResetdeskError
 
 
 @click.group()
@@ -134,6 +135,37 @@ def classify(files, config_path, as_json):
             click.echo(json.dumps(result, ensure_ascii=False))
         else:
             click.echo(explain(result))
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file (reader.model: where the model goes; reader.examples: your own examples).")
+@click.option("--examples", "sources", multiple=True, type=click.Path(exists=True), help="Train on these .jsonl files or folders instead (repeatable).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write the model here instead of reader.model or the shipped data/model.")
+def train(config_path, sources, out_dir):
+    """Train the learned reader on the labelled examples and write its model.
+
+    Reads data/examples/train/*.jsonl and the folder reader.examples names,
+    sorted, with a fixed seed: the same examples give the same model. Writes
+    reader.json (settings, the sha256 of the examples) and reader.npz (the
+    weights) to reader.model, or the shipped data/model.
+
+    Example: resetdesk train
+    """
+    import time
+
+    from .rules.reader import model_dir
+    from .training import train_reader
+
+    config = load_config_or_exit(config_path)
+    start = time.monotonic()
+    try:
+        meta = train_reader(config, out_dir=out_dir, sources=list(sources) or None)
+    except (ValueError, ResetdeskError) as error:
+        raise click.ClickException(str(error)) from None
+    where = out_dir or model_dir(config)
+    counts = ", ".join(f"{name} {count}" for name, count in meta["training"]["per_scenario"].items())
+    click.echo(f"trained on {meta['training']['examples']} examples ({counts}) in {time.monotonic() - start:.0f} s")
+    click.echo(f"wrote {where}/reader.json and reader.npz; examples sha256 {meta['training']['sha256'][:16]}...")
 
 
 @cli.command()

@@ -186,6 +186,10 @@ SCHEMA: dict[str, dict[str, Setting]] = {
                           "with the verdict recorded, and never forwarded.",
                           ("X-MS-Exchange-Organization-SCL >= 5",), _check_verdicts),
     },
+    "reader": {
+        "model": Setting(str, "", "Folder of the learned reader's model (reader.json, reader.npz); empty: the one shipped in data/model. `resetdesk train` writes here."),
+        "examples": Setting(str, "", "A folder of your own labelled examples (*.jsonl, the format of data/examples/README.md), trained on beside the shipped ones."),
+    },
     "escalation": {
         "address": Setting(str, "", "Human address that support/out_of_scope mail is forwarded to; empty: only parked."),
     },

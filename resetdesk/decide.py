@@ -62,6 +62,8 @@ class Plan:
 # one suppressed (machine or own address) to ignored: see responders/limits.py.
 PLANS = {
     "reply": Plan(reply=True, escalate=False, role=ANSWERED),
+    # A question instead of guidance: the answer, a reply in the thread, continues the walk.
+    "clarify": Plan(reply=True, escalate=False, role=ANSWERED),
     "approval_requested": Plan(reply=True, escalate=False, role=NEEDS_HUMAN),
     "escalate": Plan(reply=True, escalate=True, role=NEEDS_HUMAN),   # a reply only if a draft exists
     "ignore": Plan(reply=False, escalate=False, role=IGNORED),
@@ -152,8 +154,12 @@ class Decider:
     def _decide(self, raw: RawMessage, mail: InboundMail) -> Outcome:
         # Our reply's Message-ID may be anywhere in the thread: In-Reply-To
         # first, then References from the newest back.
-        previous = self.store.thread_scenario([mail.in_reply_to, *reversed(mail.references)])
-        decision: Decision = self.classifier.classify(mail, previous_scenario=previous)
+        thread = [mail.in_reply_to, *reversed(mail.references)]
+        previous = self.store.thread_scenario(thread)
+        # An answer to our question continues from it (never asked twice: see rules/engine.py).
+        question = self.store.thread_question(thread) if previous else None
+        decision: Decision = self.classifier.classify(mail, previous_scenario=previous,
+                                                      **({"question": question} if question else {}))
         if decision.action not in PLANS:
             raise ResetdeskError(f"unknown action {decision.action!r}")
         if decision.previous_scenario is None:
@@ -171,7 +177,7 @@ class Decider:
                                                                   intake.refused, mail.subject)
         else:
             draft = self.renderer.draft(decision, mail) if plan.reply else None
-        if decision.action == "reply" and draft is None:
+        if decision.action in ("reply", "clarify") and draft is None:
             raise ResetdeskError(f"{decision.scenario}: a reply decision without a reply draft")
         escalates = plan.escalate and bool(self.config.escalation.address)
 

@@ -33,6 +33,7 @@ class JsonFormatter(logging.Formatter):
     _standard = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON line."""
         entry = {"at": datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
                  "level": record.levelname, "logger": record.name, "message": record.getMessage()}
         entry.update({k: v for k, v in vars(record).items() if k not in self._standard})

@@ -69,7 +69,7 @@ class Desk:
         self.config = config
         self.store = store or Store(config.resolve_path(config.store.path))
         self.source = source or source_for(config)
-        knowledge = Knowledge.load()
+        knowledge = Knowledge.load(config=config)
         # Once per process: see the module docstring.
         classifier = classifier if classifier is not None else Classifier(config, knowledge)
         self.transport = transport or transport_for(config)

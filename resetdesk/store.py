@@ -525,6 +525,25 @@ class Store:
                 return found[message_id]
         return None
 
+    def thread_question(self, message_ids: list[str]) -> dict[str, Any] | None:
+        """The question our nearest reply among `message_ids` asked (its decision was `clarify`), or None."""
+        ids = [m for m in dict.fromkeys(message_ids) if m]
+        if not ids:
+            return None
+        marks = ", ".join("?" for _ in ids)
+        found = {row["message_id"]: row for row in self.db.query(
+            f"SELECT o.message_id, d.action, d.facts FROM outbox o "
+            f"JOIN decisions d ON d.message_key = o.message_key "
+            f"WHERE o.kind = 'reply' AND o.message_id IN ({marks})", ids)}
+        for message_id in ids:
+            if message_id in found:
+                row = found[message_id]
+                if row["action"] != "clarify":
+                    return None
+                question = json.loads(row["facts"] or "{}").get("question")
+                return question if isinstance(question, dict) else None
+        return None
+
     # -- outbox -------------------------------------------------------------
 
     def queue(self, *, message_key: str, kind: str, recipient: str, envelope_from: str,

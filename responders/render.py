@@ -78,8 +78,11 @@ class Renderer:
     def __init__(self, graph: Graph, template_dir: str | Path | None = None):
         self.graph = graph
         # Compiled now, so a missing or broken template stops the desk at start, not at the first mail.
+        # A reply's templates are keyed (language, suffix); a question's ("clarify", language, suffix).
         self.templates = {(language, suffix): template(f"reply.{language}.{suffix}.j2", template_dir)
                           for language in LANGUAGES for suffix in ("txt", "html")}
+        self.templates.update({("clarify", language, suffix): template(f"clarify.{language}.{suffix}.j2", template_dir)
+                               for language in LANGUAGES for suffix in ("txt", "html")})
 
     def context(self, decision: Decision, mail: InboundMail | None) -> dict[str, Any]:
         """What the reply templates see: the scenario's title, steps, note and links in the language."""
@@ -100,26 +103,36 @@ class Renderer:
             "name": greeting_name(getattr(mail, "from_name", "") if mail is not None else ""),
             "targets": decision.targets,
             "followup": decision.previous_scenario is not None,
+            "answered": "answer" in decision.facts.get("learned", {}),
+            # An authorised, verified requester asked for a reset without naming the account.
+            "unnamed_request": decision.scenario == "admin_reset" and all(
+                decision.facts.get(name) for name in ("requester_listed", "sender_verified", "no_account_named")),
             "previous": decision.previous_scenario or "",
         }
 
     def draft(self, decision: Decision, mail: InboundMail | None) -> Draft | None:
         """The reply to the sender, or None where the scenario sends none (auto_reply, out_of_scope)."""
-        if decision.action == "ignore" or decision.scenario == "out_of_scope":
+        if decision.action == "ignore" or (decision.scenario == "out_of_scope" and decision.action != "clarify"):
             return None
         language = decision.language if decision.language in LANGUAGES else "en"
         context = self.context(decision, mail)
+        kind, template = "reply", f"{decision.scenario}.{language}"
+        text_template, html_template = self.templates[language, "txt"], self.templates[language, "html"]
+        if decision.action == "clarify":
+            # The question the graph attaches to the deciding fact, in the writer's language.
+            fact = decision.facts["question"]["fact"]
+            context["question"] = self.graph.facts[fact]["question"][language]
+            kind, template = "clarify", f"clarify-{fact}.{language}"
+            text_template, html_template = self.templates[kind, language, "txt"], self.templates[kind, language, "html"]
         try:
-            text = self.templates[language, "txt"].render(context)
+            text = text_template.render(context)
         except jinja2.TemplateError as error:
-            raise KnowledgeError(f"template reply.{language}.txt: {error}") from None
-        html_template = self.templates[language, "html"]
+            raise KnowledgeError(f"template {kind}.{language}.txt: {error}") from None
 
         def html() -> str:
             try:
                 return html_template.render(context)
             except jinja2.TemplateError as error:
-                raise KnowledgeError(f"template reply.{language}.html: {error}") from None
+                raise KnowledgeError(f"template {kind}.{language}.html: {error}") from None
 
-        return Draft(subject=reply_subject(getattr(mail, "subject", "")), text=text, html=html,
-                     template=f"{decision.scenario}.{language}")
+        return Draft(subject=reply_subject(getattr(mail, "subject", "")), text=text, html=html, template=template)

@@ -7,7 +7,7 @@ from typing import Any
 
 SCENARIOS = ("sspr", "security_info", "forgot_username", "admin_reset",
              "new_admin_account", "support", "auto_reply", "out_of_scope")
-ACTIONS = ("reply", "approval_requested", "escalate", "ignore")
+ACTIONS = ("reply", "approval_requested", "escalate", "ignore", "clarify")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Accuracy of the classifier against a labelled corpus (labels.csv + .eml files)."""
+"""Accuracy of the classifier against a labelled corpus (labels.csv + .eml files, or built examples)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from ..config import Config
 from ..intake.parse import parse_message
 from .decision import SCENARIOS
 from .engine import Classifier
+
+# Scenarios whose answer is guidance sent to the writer.
+GUIDANCE = ("sspr", "security_info", "forgot_username", "admin_reset", "new_admin_account")
+SILENT = ("auto_reply", "out_of_scope")
 
 
 @dataclass
@@ -19,6 +24,8 @@ class Evaluation:
     scenario_hits: int = 0
     action_hits: int = 0
     language_hits: int = 0
+    questions: int = 0                 # action clarify: a question instead of an answer
+    wrong_guidance: list[str] = field(default_factory=list)   # guidance for the wrong scenario, or silence where guidance was due
     wrong_approvals: list[str] = field(default_factory=list)
     misses: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # file, field, expected, got, note
     confusion: Counter = field(default_factory=Counter)   # (expected, got) -> count
@@ -36,21 +43,48 @@ class Evaluation:
                 lines.append(f"{expected:<16} " + " ".join(f"{n or '.':>8}" for n in row))
         return "\n".join(lines)
 
+    def summary(self) -> str:
+        """One line: the figures the issue's targets name."""
+        return (f"{self.total} mails: scenario {self.rate(self.scenario_hits):.1%}, action {self.rate(self.action_hits):.1%}, "
+                f"language {self.rate(self.language_hits):.1%}, questions {self.rate(self.questions):.1%}, "
+                f"wrong guidance {self.rate(len(self.wrong_guidance)):.1%}, unearned approvals {len(self.wrong_approvals)}")
 
-def evaluate(config: Config, corpus_dir: str | Path, classifier: Classifier | None = None) -> Evaluation:
+
+def corpus_mails(corpus_dir: str | Path) -> Iterator[tuple[str, bytes, dict]]:
+    """(file, bytes, labels row) of a corpus directory (labels.csv and mail/)."""
     corpus_dir = Path(corpus_dir)
-    classifier = classifier or Classifier(config)
-    result = Evaluation()
     with (corpus_dir / "labels.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            decision = classifier.classify(parse_message((corpus_dir / "mail" / row["file"]).read_bytes()))
-            result.total += 1
-            result.confusion[row["scenario"], decision.scenario] += 1
-            for name, got in (("scenario", decision.scenario), ("action", decision.action), ("language", decision.language)):
-                if got == row[name]:
-                    setattr(result, f"{name}_hits", getattr(result, f"{name}_hits") + 1)
-                else:
-                    result.misses.append((row["file"], name, row[name], got, row.get("note", "")))
-            if decision.action == "approval_requested" and row["action"] != "approval_requested":
-                result.wrong_approvals.append(row["file"])
+            yield row["file"], (corpus_dir / "mail" / row["file"]).read_bytes(), row
+
+
+def evaluate(config: Config, corpus_dir: str | Path, classifier: Classifier | None = None) -> Evaluation:
+    return evaluate_mails(config, corpus_mails(corpus_dir), classifier)
+
+
+def evaluate_mails(config: Config, mails: Iterable[tuple[str, bytes, dict]],
+                   classifier: Classifier | None = None) -> Evaluation:
+    """Classify each labelled mail and count. A question (clarify) counts as a scenario hit
+    when it names the labelled scenario, and is never wrong guidance."""
+    classifier = classifier or Classifier(config)
+    result = Evaluation()
+    for name, data, row in mails:
+        decision = classifier.classify(parse_message(data))
+        result.total += 1
+        result.confusion[row["scenario"], decision.scenario] += 1
+        action = decision.action
+        if action == "clarify":
+            result.questions += 1
+        for label, got in (("scenario", decision.scenario), ("action", action), ("language", decision.language)):
+            if got == row[label] or (label == "action" and action == "clarify" and row[label] == "reply"):
+                setattr(result, f"{label}_hits", getattr(result, f"{label}_hits") + 1)
+            else:
+                result.misses.append((name, label, row[label], got, row.get("note", "")))
+        expected = row["scenario"]
+        if action != "clarify" and (
+                (decision.scenario in GUIDANCE and decision.scenario != expected)
+                or (expected in GUIDANCE and decision.scenario in SILENT)):
+            result.wrong_guidance.append(name)
+        if action == "approval_requested" and row["action"] != "approval_requested":
+            result.wrong_approvals.append(name)
     return result

@@ -28,6 +28,7 @@ _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _NORWEGIAN_LETTERS = re.compile("[æøåÆØÅ]")
 # Facts that show the body speaks on the topic; when none holds, the subject is read too.
 _BODY_SPEAKS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "resolved")
+_ANSWER_FACTS = ("answer_yes", "answer_no", "answer_unsure")
 _SUBJECT_FACTS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "phishing_lure")
 
 
@@ -39,6 +40,9 @@ FACTS = (
     "recovery_topic", "signed_in", "signed_in_admin_center", "only_admin", "no_other_admin",
     "beyond_reset", "resolved", "not_help_request", "sspr_failed", "followup_failed",
     "requester_listed", "sender_verified", "spam_verdict",
+    # Set by the classifier after extraction (rules/engine.py): the learned reader's
+    # facts, the guards an approval needs, and the reading of an answer to our question.
+    "machine_text", "other_system", "unsettled", "no_account_named", "request_unconfirmed", "answer_unclear",
 )
 # The lexicon classes the extractor reads: the lexicon facts above, and the
 # ones that only feed another fact (guidance_failed -> followup_failed).
@@ -46,6 +50,7 @@ LEXICON_CLASSES = (
     "phishing_lure", "forgot_username", "reset_request", "password_lost", "recovery_topic", "signed_in",
     "signed_in_admin_center", "only_admin", "no_other_admin", "beyond_reset", "resolved",
     "not_help_request", "sspr_failed", "guidance_failed",
+    "answer_yes", "answer_no", "answer_unsure",          # read only in an answer to our question
 )
 
 
@@ -75,13 +80,17 @@ class Facts:
     machine_signals: list[str] = field(default_factory=list)
     verification: str = ""
     identity_error: str = ""
+    learned: dict[str, Any] = field(default_factory=dict)   # the learned reader's scores and evidence
+    own_text: str = ""              # the new text (for the learned reader; not recorded)
+    forwarded_text: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The facts as the decision records them: every boolean plus language, sender and evidence."""
         data: dict[str, Any] = dict(self.flags)
         data.update(language=self.language, sender=self.sender, targets=self.targets,
                     evidence=self.evidence, machine_signals=self.machine_signals,
-                    verification=self.verification, identity_error=self.identity_error)
+                    verification=self.verification, identity_error=self.identity_error,
+                    learned=self.learned)
         return data
 
 
@@ -204,8 +213,10 @@ class FactExtractor:
             evidence = {}
         else:
             folded_body = lexicon.unmask(folded_body)
-            # "Your guidance failed" means something only in a thread of ours.
-            wanted = [name for name in lexicon.facts if followup or name != "guidance_failed"]
+            # "Your guidance failed" means something only in a thread of ours; the
+            # answers to a question are read by the engine, on an answer only.
+            wanted = [name for name in lexicon.facts
+                      if (followup or name != "guidance_failed") and name not in _ANSWER_FACTS]
             evidence = lexicon.search(wanted, folded_body)
             # The body decides; the subject speaks only when the body says nothing on the topic.
             if not any(name in evidence for name in _BODY_SPEAKS):
@@ -263,4 +274,4 @@ class FactExtractor:
             language = self.language(mail.subject + "\n" + body)
         return Facts(flags=flags, language=language, sender=mail.from_addr, targets=named,
                      evidence=evidence, machine_signals=signals, verification=why,
-                     identity_error=problem)
+                     identity_error=problem, own_text=own, forwarded_text=forwarded)

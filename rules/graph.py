@@ -54,6 +54,24 @@ class Scenario:
     steps: dict[str, list[str]] = field(default_factory=dict)
     note: dict[str, str] = field(default_factory=dict)
     resources: list[str] = field(default_factory=list)
+    reader_facts: tuple[str, ...] = ()   # the facts a confident reading of this scenario sets
+
+
+@dataclass(frozen=True)
+class Question:
+    """The one question that separates two scenarios: does `fact` hold? The edge source -> target decides."""
+
+    fact: str
+    source: str              # the scenario the walk stays at when the fact does not hold
+    target: str              # where the edge leads when it does
+    edge: str
+    text: dict[str, str]
+    yes: bool                # what a plain "yes" answer makes of the fact
+    only_towards: bool = False   # ask only when the reader leans to the target (question.ask = "towards")
+
+
+# The learned reader's thresholds ([reader] in graph.toml) and their defaults.
+READER_SETTINGS = {"decide": 0.5, "ask_below": 0.7, "ask_margin": 0.25, "machine_text": 0.7, "approval": 0.9}
 
 
 @dataclass
@@ -65,6 +83,7 @@ class Graph:
     rules: list[Edge]
     actions: list[ActionRule]
     source: str = ""
+    reader: dict[str, float] = field(default_factory=lambda: dict(READER_SETTINGS))
 
     def rules_from(self, node: str) -> list[Edge]:
         """The rules leaving `node`, in the order written (the first that holds wins)."""
@@ -75,6 +94,56 @@ class Graph:
                 by_node.setdefault(edge.source, []).append(edge)
             self.__dict__["_by_node"] = by_node
         return by_node.get(node, [])
+
+    def question_between(self, first: str, second: str) -> Question | None:
+        """The question whose answer decides between two scenarios, if the graph has one."""
+        for question in self.questions():
+            if {question.source, question.target} == {first, second}:
+                return question
+        return None
+
+    def questions(self) -> list[Question]:
+        """One per fallback edge on a single fact that has a question (facts.<name>.question)."""
+        found = self.__dict__.get("_questions")
+        if found is None:
+            found = []
+            for edge in self.rules:
+                if edge.source == START or len(edge.when) != 1 or edge.consumes:
+                    continue
+                entry = self.facts.get(edge.when[0], {}).get("question")
+                if entry and not any(q.source == edge.source and q.target == edge.target for q in found):
+                    text = {lang: entry[lang] for lang in LANGUAGES}
+                    found.append(Question(edge.when[0], edge.source, edge.target, edge.name, text, entry.get("yes", True),
+                                          entry.get("ask", "both") == "towards"))
+            self.__dict__["_questions"] = found
+        return found
+
+    def walk(self, facts: set[str] | frozenset[str], previous: str | None = None) -> tuple[str, str, list[str]]:
+        """The walk the engine makes, in Python: (scenario, action, fired rule names).
+
+        The engine's durable-rules walk is the one that decides; this one lets
+        the classifier try a set of facts first (tests keep the two equal).
+        """
+        facts = set(facts)
+        if previous is None or previous not in self.scenarios:
+            facts.discard("followup")
+            previous = None
+        node, fired = START, []
+        while True:
+            for edge in self.rules_from(node):
+                if all(f in facts for f in edge.when) and not any(f in facts for f in edge.unless):
+                    fired.append(edge.name)
+                    facts.difference_update(edge.consumes)
+                    node = previous if edge.target == PREVIOUS else edge.target
+                    break
+            else:
+                if node == START:
+                    raise KnowledgeError("the graph gave no decision")
+                for rule in self.actions:
+                    if rule.scenario == node and all(f in facts for f in rule.when) \
+                            and not any(f in facts for f in rule.unless):
+                        return node, rule.action, fired + [rule.name]
+                return node, self.scenarios[node].action, fired + [f"default-action:{node}"]
 
     def describe(self, name: str) -> str:
         """The human description of a rule or action by name ('' when unknown)."""
@@ -136,6 +205,7 @@ def _build(data: dict[str, Any]) -> Graph:
             steps={lang: list(steps) for lang, steps in entry.get("steps", {}).items()},
             note=dict(entry.get("note", {})),
             resources=list(entry.get("resources", [])),
+            reader_facts=_words(entry.get("reader_facts")),
         )
     rules = [
         Edge(r["name"], r["from"], r["to"], _words(r.get("when")), _words(r.get("unless")), r["description"],
@@ -146,7 +216,14 @@ def _build(data: dict[str, Any]) -> Graph:
         ActionRule(a["name"], a["scenario"], _words(a.get("when")), _words(a.get("unless")), a["action"], a["description"])
         for a in data.get("actions", [])
     ]
-    return Graph(scenarios, dict(data.get("resources", {})), dict(data.get("facts", {})), rules, actions)
+    reader = dict(READER_SETTINGS)
+    for key, value in data.get("reader", {}).items():
+        if key not in READER_SETTINGS:
+            raise KnowledgeError(f"reader.{key}: unknown setting (known: {', '.join(READER_SETTINGS)})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise KnowledgeError(f"reader.{key}: expected a probability between 0 and 1")
+        reader[key] = float(value)
+    return Graph(scenarios, dict(data.get("resources", {})), dict(data.get("facts", {})), rules, actions, reader=reader)
 
 
 def check_graph(graph: Graph) -> None:
@@ -185,11 +262,34 @@ def check_graph(graph: Graph) -> None:
             problems.append(f"action {action.name!r}: unknown scenario {action.scenario!r}")
         if action.action not in ACTIONS:
             problems.append(f"action {action.name!r}: unknown action {action.action!r}")
+    for name, entry in graph.facts.items():
+        question = entry.get("question")
+        if question is not None:
+            for lang in LANGUAGES:
+                if not isinstance(question, dict) or not isinstance(question.get(lang), str):
+                    problems.append(f"facts.{name}.question.{lang}: missing")
+            if isinstance(question, dict) and question.get("ask", "both") not in ("both", "towards"):
+                problems.append(f"facts.{name}.question.ask: {question.get('ask')!r} is not 'both' or 'towards'")
+    for name, scenario in graph.scenarios.items():
+        for fact in scenario.reader_facts:
+            if fact not in graph.facts:
+                problems.append(f"scenarios.{name}.reader_facts: unknown fact {fact!r}")
     if not any(edge.source == START and not edge.when and not edge.unless for edge in graph.rules):
         problems.append("no unconditional rule from start: some mail would have no scenario")
     cycle = _find_cycle(graph)
     if cycle:
         problems.append("the rules form a cycle: " + " -> ".join(cycle))
+    for question in graph.questions():
+        if not any(e.source == question.source and e.when == ("answer_unclear",) for e in graph.rules):
+            problems.append(f"facts.{question.fact}.question: no rule leaves {question.source} on answer_unclear "
+                            f"(an unclear answer must reach a person)")
+    if not problems:
+        # A confident reading must lead where it says: its facts walk to its scenario.
+        for name, scenario in graph.scenarios.items():
+            if scenario.reader_facts:
+                reached = graph.walk(set(scenario.reader_facts))[0]
+                if reached != name:
+                    problems.append(f"scenarios.{name}.reader_facts: walk to {reached}, not {name}")
     if problems:
         raise KnowledgeError("knowledge graph: " + "; ".join(problems))
 
