@@ -22,7 +22,9 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # without the lookbehind a run of n such characters and no '@' costs n^2 steps.
 _ADDRESS = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _COMMENT = re.compile(r"\([^()]*\)")
-_METHOD = re.compile(r"([a-z0-9_-]+)\s*=\s*([a-z0-9_-]+)((?:\s+[a-z0-9_.-]+\s*=\s*[^\s;]+)*)", re.IGNORECASE)
+# The lookbehind, as in _ADDRESS: a run of name characters is tried from its start only.
+_METHOD = re.compile(r"(?<![a-z0-9_-])([a-z0-9_-]+)\s*=\s*([a-z0-9_-]+)((?:\s+[a-z0-9_.-]+\s*=\s*[^\s;]+)*)",
+                     re.IGNORECASE)
 _PROPERTY = re.compile(r"([a-z0-9_.-]+)\s*=\s*([^\s;]+)", re.IGNORECASE)
 _PRECEDENCE = {"bulk", "list", "junk", "auto_reply"}
 _NORWEGIAN_LETTERS = re.compile("[æøåÆØÅ]")
