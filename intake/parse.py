@@ -16,10 +16,11 @@ import hashlib
 import logging
 import quopri
 import re
-from email.utils import parseaddr, parsedate_to_datetime
+from dataclasses import dataclass, field
+from email.utils import collapse_rfc2231_value, parseaddr, parsedate_to_datetime
 
 import mailparser
-from mailparser.exceptions import MailParserError
+from mailparser.exceptions import MailParserRecursionError
 
 from ..errors import MailParseError
 from .html import html_to_text
@@ -130,6 +131,116 @@ def stable_key(message_id: str, data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+@dataclass
+class Body:
+    """What a message's MIME structure holds for the rules."""
+
+    plain: str = ""                                          # text/plain parts, joined
+    html: str = ""                                           # text/html parts, joined
+    attachments: list[str] = field(default_factory=list)     # content types of attached parts
+    defects: list[str] = field(default_factory=list)
+
+
+def decode_payload(raw: bytes, charset: str) -> str:
+    """A part's bytes in its declared charset; one Python cannot use degrades to UTF-8, else Windows-1252.
+
+    Unusable: unknown, not a text codec (base64, rot13), a NUL in the name
+    (ValueError), or a codec that makes lone surrogates (unicode-escape).
+    """
+    try:
+        text = raw.decode(charset, "replace")
+        text.encode("utf-8")
+        return text
+    except (LookupError, ValueError, TypeError):   # UnicodeError is a ValueError
+        pass
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", "replace")
+
+
+def _part_text(part: email.message.Message, defects: list[str]) -> str:
+    """A leaf part's payload as text: transfer encoding undone, then its charset; '' if unreadable."""
+    try:
+        raw = part.get_payload(decode=True)
+        try:
+            charset = part.get_content_charset() or "utf-8"
+        except ValueError:   # an RFC 2231 charset value in a charset whose name is unusable
+            charset = "utf-8"
+        return decode_payload(raw if isinstance(raw, bytes) else b"", charset)
+    except Exception as error:  # the stdlib's odd corners: one unreadable part, the others still count
+        defects.append(f"{part.get_content_type()}: unreadable part: {type(error).__name__}: {error}")
+        return ""
+
+
+def _stdlib_body(message: email.message.Message) -> Body:
+    """The text parts by the stdlib alone, part by part: what mail-parser would have read."""
+    try:
+        parts = list(message.walk())
+    except RecursionError:
+        raise MailParseError("unparseable MIME: nested too deeply") from None
+    body = Body()
+    plain, html = [], []
+    for part in parts:
+        content_type = part.get_content_type()
+        body.defects.extend(f"{content_type}: {type(defect).__name__}: {defect}" for defect in part.defects)
+        if part.is_multipart():
+            continue
+        try:
+            inline = part.get_content_disposition() != "attachment" and not part.get_filename()
+        except Exception:  # an unreadable filename parameter: an attachment all the same
+            inline = False
+        if inline and content_type in ("text/plain", "text/html"):
+            (plain if content_type == "text/plain" else html).append(_part_text(part, body.defects))
+        else:
+            body.attachments.append(content_type)
+    body.plain, body.html = "\n".join(plain), "\n".join(html)
+    return body
+
+
+def read_body(message: email.message.Message) -> Body:
+    """Text parts, attachment types and defects: by mail-parser, else by the stdlib.
+
+    mail-parser stops on rough mail the stdlib still reads (an embedded NUL
+    in a charset name, ...): then the stdlib reads the text parts and the
+    failure is kept as a defect. Only nesting too deep for both is an error.
+    """
+    try:
+        parsed = _BodyParser(message)
+    except (MailParserRecursionError, RecursionError) as error:
+        raise MailParseError(f"unparseable MIME: {error}") from None
+    except Exception as error:  # any other corner of mail-parser: the stdlib reads on
+        body = _stdlib_body(message)
+        body.defects.insert(0, f"mail-parser failed ({type(error).__name__}: {error}): read with the stdlib")
+    else:
+        defects = []
+        for entry in parsed.defects:
+            for part_type, items in entry.items():
+                defects.extend(f"{part_type}: {item}" for item in items)
+        body = Body("\n".join(parsed.text_plain), "\n".join(parsed.text_html),
+                    [a.get("mail_content_type", "") for a in parsed.attachments], defects)
+    if not body.plain.strip() and not body.html.strip():
+        # A multipart whose boundary never comes keeps its body as one text:
+        # what a mail client shows of it, and all there is to read.
+        lost = [_part_text(part, body.defects) for part in message.walk()
+                if part.get_content_maintype() == "multipart" and not part.is_multipart()]
+        if any(text.strip() for text in lost):
+            body.plain = "\n".join(lost)
+            body.defects.append("multipart without its boundary: its body read as text")
+    return body
+
+
+def _parameter(message: email.message.Message, name: str) -> str:
+    """A Content-Type parameter as text: an RFC 2231 value in a charset Python lacks stays as written."""
+    value = message.get_param(name)
+    if not value:
+        return ""
+    try:
+        return str(collapse_rfc2231_value(value))
+    except (LookupError, ValueError):
+        return value[2] if isinstance(value, tuple) else str(value)
+
+
 def parse_message(data: bytes) -> InboundMail:
     """Parse one raw message. Raises MailParseError for what cannot be read as mail."""
     if not data or not data.strip():
@@ -144,13 +255,13 @@ def parse_message(data: bytes) -> InboundMail:
         # (One pass over the stdlib's header list; `del` per name rescans it.)
         message._headers[:] = [(name, value) for name, value in message._headers
                                if name.lower().startswith("content-") or name.lower() == "mime-version"]
-        parsed = _BodyParser(message)
     except MailParseError:
         raise
-    except (MailParserError, RecursionError) as error:
+    except RecursionError as error:
         raise MailParseError(f"unparseable MIME: {error}") from None
     except Exception as error:  # the stdlib parser has odd corners; never let one stop the desk
         raise MailParseError(f"unparseable message: {type(error).__name__}: {error}") from None
+    body = read_body(message)
     first = {}
     for name, value in raw_headers:
         if name in _READ_HERE and name not in first:
@@ -174,18 +285,12 @@ def parse_message(data: bytes) -> InboundMail:
         except (TypeError, ValueError, IndexError):
             date = None
 
-    plain = "\n".join(parsed.text_plain)
-    html = "\n".join(parsed.text_html)
+    plain, html = body.plain, body.html
     text = plain if plain.strip() else html_to_text(html)
 
     report_type = ""
     if message.get_content_type() == "multipart/report":
-        report_type = (message.get_param("report-type") or "").lower()
-
-    defects = []
-    for entry in parsed.defects:
-        for part_type, items in entry.items():
-            defects.extend(f"{part_type}: {item}" for item in items)
+        report_type = _parameter(message, "report-type").lower()
 
     return InboundMail(
         key=stable_key(message_id, data),
@@ -203,7 +308,7 @@ def parse_message(data: bytes) -> InboundMail:
         content_type=message.get_content_type(),
         report_type=report_type,
         html_only=not plain.strip() and bool(html.strip()),
-        attachments=[a.get("mail_content_type", "") for a in parsed.attachments],
-        defects=defects,
+        attachments=body.attachments,
+        defects=body.defects,
         size=len(data),
     )
