@@ -99,8 +99,9 @@ def _message_ids(value: str) -> list[str]:
     return _MESSAGE_ID.findall(value)
 
 
+# Possessive (*+): a lazy name before '"?\s*<' cost the square of a run of blanks.
 _SIMPLE_ADDRESS = re.compile(
-    r'\s*(?:"?(?P<name>[^"<>,;:@\\]*?)"?\s*<(?P<angle>[^<>\s"@,;:\\()]+@[^<>\s"@,;:\\()]+)>|(?P<bare>[^<>\s"@,;:\\()]+@[^<>\s"@,;:\\()]+))\s*')
+    r'\s*+(?:"?(?P<name>[^"<>,;:@\\]*+)"?\s*<(?P<angle>[^<>\s"@,;:\\()]+@[^<>\s"@,;:\\()]+)>|(?P<bare>[^<>\s"@,;:\\()]+@[^<>\s"@,;:\\()]+))\s*')
 
 
 def parse_address(value: str) -> tuple[str, str]:
@@ -110,7 +111,10 @@ def parse_address(value: str) -> tuple[str, str]:
         if simple.group("bare"):
             return "", simple.group("bare")
         return simple.group("name").strip(), simple.group("angle")
-    return parseaddr(value)
+    try:
+        return parseaddr(value)
+    except RecursionError:   # comments nested thousands deep: no address anyone can be sure of
+        return "", ""
 
 
 def normalise_message_id(value: str) -> str:
