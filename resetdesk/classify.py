@@ -42,10 +42,21 @@ def decision_record(decision) -> dict:
 
 
 def classify_paths(config: Config, paths: Iterable[str], classifier: Classifier | None = None) -> Iterator[dict]:
+    """One result per mail file: its decision record, or {"file", "error"} as `run` would park it.
+
+    A file over limits.max_message_bytes is not read, as `run` does not read
+    such a message either.
+    """
     classifier = classifier or Classifier(config)
+    limit = config.limits.max_message_bytes
     for path in _expand(paths):
         result: dict = {"file": str(path)}
         try:
+            size = path.stat().st_size
+            if size > limit:
+                result["error"] = f"not read: {size} bytes is over limits.max_message_bytes ({limit})"
+                yield result
+                continue
             data = path.read_bytes()
             mail = parse_message(data)
             result.update(decision_record(classifier.classify(mail)))
