@@ -25,7 +25,7 @@ _COMMENT = re.compile(r"\([^()]*\)")
 # The lookbehind, as in _ADDRESS: a run of name characters is tried from its start only.
 _METHOD = re.compile(r"(?<![a-z0-9_-])([a-z0-9_-]+)\s*=\s*([a-z0-9_-]+)((?:\s+[a-z0-9_.-]+\s*=\s*[^\s;]+)*)",
                      re.IGNORECASE)
-_PROPERTY = re.compile(r"([a-z0-9_.-]+)\s*=\s*([^\s;]+)", re.IGNORECASE)
+_PROPERTY = re.compile(r"(?<![a-z0-9_.-])([a-z0-9_.-]+)\s*=\s*([^\s;]+)", re.IGNORECASE)
 _PRECEDENCE = {"bulk", "list", "junk", "auto_reply"}
 _NORWEGIAN_LETTERS = re.compile("[æøåÆØÅ]")
 # Facts that show the body speaks on the topic; when none holds, the subject is read too.
