@@ -163,7 +163,17 @@ def pathological(size: int = SIZE, big: int = BIG) -> list[tuple[str, bytes]]:
             b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
             + b"QUFB" * 19 * (big // 78) + b"\r\n--w--\r\n", content_type='multipart/mixed; boundary="w"')),
         ("20 MB HTML comment", mail(b"<p>Hei</p><!--" + b"-" * big, content_type="text/html; charset=utf-8")),
+        ("20 MB of tiny parts", mail(b"--w\r\nContent-Type: text/plain\r\n\r\nJeg har glemt passordet.\r\n"
+                                     + b"--w\r\n\r\nx\r\n" * (big // 10) + b"--w--\r\n",
+                                     content_type='multipart/mixed; boundary="w"')),
+        ("20 MB Content-Type", mail(b"Jeg har glemt passordet.\r\n",
+                                    content_type="text/plain; charset=utf-8" + "; p=v" * (big // 5))),
     ]
+    # Fields of many parameters, each parsed again for every one asked for.
+    shapes.append(("1,000 parts of fields of 2,000 ';'", mail(
+        b"--w\r\nContent-Type: text/plain\r\n\r\nJeg har glemt passordet.\r\n"
+        + (b"--w\r\nContent-Type: text/plain" + b";" * 2000 + b"\r\nContent-Disposition: inline" + b";" * 2000
+           + b"\r\n\r\nx\r\n") * 1000 + b"--w--\r\n", content_type='multipart/mixed; boundary="w"')))
     return shapes
 
 
