@@ -197,7 +197,7 @@ def test_every_mail_gets_the_same_mime_budget(classifier):
     mail = parse_message(wide)
     assert mail.defects[-1] == f"over {parse.MAX_PARTS} lines that may be MIME boundaries: the rest not read"
     assert classifier.classify(mail).scenario == "sspr"
-    fat = multipart(PLEA.replace(b"charset=utf-8", b"charset=utf-8" + b";" * (2 * parse.MAX_PARAMETERS)))
+    fat = multipart(PLEA.replace(b"charset=utf-8", b"charset=utf-8" + b";" * (parse.CHECKED_SEMICOLONS + 1)))
     mail = parse_message(fat)
     assert any("MimeFieldCutDefect" in defect for defect in mail.defects)
     assert "glemt passordet" in mail.text
