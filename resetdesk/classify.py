@@ -23,12 +23,22 @@ def _expand(paths: Iterable[str]) -> Iterator[Path]:
 
 
 def classify_paths(config: Config, paths: Iterable[str], classifier: Classifier | None = None) -> Iterator[dict]:
-    """One result per .eml file (directories are expanded): the decision record, or an `error`."""
+    """One result per mail file: its decision record, or {"file", "error"} as `run` would park it.
+
+    A file over limits.max_message_bytes is not read, as `run` does not read
+    such a message either.
+    """
     classifier = classifier or Classifier(config)
+    limit = config.limits.max_message_bytes
     renderer = Renderer(classifier.knowledge.graph)
     for path in _expand(paths):
         result: dict = {"file": str(path)}
         try:
+            size = path.stat().st_size
+            if size > limit:
+                result["error"] = f"not read: {size} bytes is over limits.max_message_bytes ({limit})"
+                yield result
+                continue
             data = path.read_bytes()
             mail = parse_message(data)
             decision = classifier.classify(mail)

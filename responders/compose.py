@@ -25,15 +25,16 @@ bidi and other format characters would reorder or hide what a person reads.
 
 from __future__ import annotations
 
-import email
 import email.policy
 import hashlib
+import io
 import re
 from datetime import datetime, timezone
 from email.charset import QP, Charset
+from email.generator import BytesGenerator
 from email.header import Header
 from email.message import Message
-from email.mime.message import MIMEMessage
+from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
@@ -57,6 +58,7 @@ _MAX_REFERENCES = 10
 # RFC 5322 msg-id without its brackets: dot-atom-text "@" (dot-atom-text / no-fold-literal).
 _ATEXT = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~\-"
 _MSG_ID = re.compile(rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*@(?:[{_ATEXT}]+(?:\.[{_ATEXT}]+)*|\[[\x21-\x5a\x5e-\x7e]*\])")
+_MAX_LINE = 998     # octets in a line of 7bit or 8bit MIME (RFC 5322 2.1.1, RFC 6152)
 # A bare addr-spec as the parser hands it over: no spaces, brackets, quotes or commas.
 _ADDR_SPEC = re.compile(r"[^\s<>()\[\],;:\\\"@]+@[^\s<>()\[\],;:\\\"@]+")
 # Bodies in quoted-printable UTF-8: 7-bit clean, readable in the raw, no 8BITMIME needed.
@@ -67,6 +69,21 @@ _UTF8_QP.body_encoding = QP
 # per-message budget. Header values are made safe by header_text() and
 # checked again in as_bytes(), since compat32 itself would write a CR/LF.
 _WIRE = email.policy.compat32.clone(linesep="\r\n")
+
+
+class _Generator(BytesGenerator):
+    """compat32's generator, writing an attached original (original_attachment) back byte for byte.
+
+    The stock one encodes a message/rfc822 part's text payload as strict
+    ASCII, which raw 8-bit bytes (surrogate escapes) are not.
+    """
+
+    def _handle_message(self, msg: Message) -> None:
+        # _payload as the stock generator reads it: get_payload() would decode the escapes away.
+        if isinstance(msg._payload, str):
+            self.write(msg._payload)          # surrogateescape: the same bytes again
+        else:
+            super()._handle_message(msg)
 
 
 class ComposeError(ResetdeskError):
@@ -209,20 +226,40 @@ def escalation_context(mail: InboundMail, decision: Decision, message_key: str) 
     }
 
 
+def original_attachment(raw: bytes) -> Message:
+    """The original mail, byte for byte, as an attachment.
+
+    Its bytes are never parsed and written again: the generator re-encodes a
+    parsed message, which changes broken MIME and fails on raw 8-bit bytes
+    where it expects text (a preamble: UnicodeEncodeError). Mail that may
+    travel as 7bit or 8bit MIME (no NUL, no bare CR, lines of at most 998
+    octets) goes as message/rfc822, its line ends made CRLF; anything else as
+    application/octet-stream in base64, which carries any bytes unchanged.
+    """
+    lines = raw.replace(b"\r\n", b"\n").split(b"\n")
+    if b"\0" in raw or b"\r" in raw.replace(b"\r\n", b"") or max(map(len, lines)) > _MAX_LINE:
+        part = MIMEApplication(raw, "octet-stream")
+        part.add_header("Content-Disposition", "attachment", filename="original.eml")
+        return part
+    part = Message()
+    part["Content-Type"] = "message/rfc822"
+    part["Content-Disposition"] = "attachment"
+    part["Content-Transfer-Encoding"] = "7bit" if raw.isascii() else "8bit"
+    # A string payload is written as it stands (surrogate escapes back to the same bytes).
+    part.set_payload(b"\r\n".join(lines).decode("ascii", "surrogateescape"))
+    return part
+
+
 def compose_escalation(mail: InboundMail, decision: Decision, raw: bytes, config: Config,
                        message_key: str, message_id: str, now: datetime | None = None) -> Message:
-    """A short summary for `escalation.address`, the original attached as message/rfc822."""
+    """A short summary for `escalation.address`, the original attached (original_attachment)."""
     address = config.escalation.address.strip()
     if not address:
         raise ComposeError("escalation.address is not set")
     context = escalation_context(mail, decision, message_key)
     message = MIMEMultipart("mixed")
     message.attach(_text_part(render("escalation.txt.j2", context), "plain"))
-    # compat32 keeps the original's bytes as they came, broken MIME included.
-    original = MIMEMessage(email.message_from_bytes(raw, policy=email.policy.compat32))
-    original["Content-Disposition"] = "attachment"
-    original["Content-Transfer-Encoding"] = "7bit" if raw.isascii() else "8bit"
-    message.attach(original)
+    message.attach(original_attachment(raw))
     _common_headers(message, to=_address(address), subject=render("escalation-subject.txt.j2", context),
                     message_id=message_id, config=config, auto_submitted="auto-generated", now=now)
     return message
@@ -237,4 +274,6 @@ def as_bytes(message: Message) -> bytes:
     for name, value in message.items():
         if isinstance(value, str) and ("\r" in value or "\n" in value):
             raise ComposeError(f"header {name} would contain a line break")
-    return message.as_bytes(policy=_WIRE)
+    buffer = io.BytesIO()
+    _Generator(buffer, mangle_from_=False, policy=_WIRE).flatten(message)
+    return buffer.getvalue()

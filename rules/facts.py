@@ -24,12 +24,22 @@ from .lexicon import Lexicon, fold
 from .text import new_text_parts
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Starts only where a local part can start (not inside a run of its characters):
+# without the lookbehind a run of n such characters and no '@' costs n^2 steps.
+_ADDRESS = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _NORWEGIAN_LETTERS = re.compile("[æøåÆØÅ]")
 # Facts that show the body speaks on the topic; when none holds, the subject is read too.
 _BODY_SPEAKS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "resolved")
 _ANSWER_FACTS = ("answer_yes", "answer_no", "answer_unsure")
 _SUBJECT_FACTS = ("password_lost", "forgot_username", "reset_request", "recovery_topic", "phishing_lure")
+# The budget of every mail, whatever its size. The writer's new words stand at
+# the top: the quote and signature cutter reads the first MAX_SCAN_CHARS of the
+# text (50 screens of mail), the lexicons the first MAX_TEXT_CHARS of what it
+# keeps (about two pages, ten times the longest plea in the corpora), the
+# subject its first MAX_SUBJECT_CHARS (a header line's limit, RFC 5322 2.1.1).
+MAX_SCAN_CHARS = 100_000
+MAX_TEXT_CHARS = 10_000
+MAX_SUBJECT_CHARS = 998
 
 
 # The one registry of the facts the extractor emits (the booleans the rules
@@ -201,8 +211,10 @@ class FactExtractor:
 
     def extract(self, mail: InboundMail, followup: bool = False) -> Facts:
         """The facts of `mail`; `followup` when it answers our earlier reply in its thread."""
-        own, forwarded = new_text_parts(mail.text, mail.subject)
-        body = f"{own}\n{forwarded}".strip() if forwarded else own
+        subject_text = mail.subject[:MAX_SUBJECT_CHARS]
+        own, forwarded = new_text_parts(mail.text[:MAX_SCAN_CHARS], subject_text)
+        own = own[:MAX_TEXT_CHARS]
+        body = f"{own}\n{forwarded}".strip()[:MAX_TEXT_CHARS] if forwarded else own
         folded_body = fold(body)
         lexicon = self.lexicon
 
@@ -220,7 +232,7 @@ class FactExtractor:
             evidence = lexicon.search(wanted, folded_body)
             # The body decides; the subject speaks only when the body says nothing on the topic.
             if not any(name in evidence for name in _BODY_SPEAKS):
-                subject = lexicon.unmask(fold(mail.subject))
+                subject = lexicon.unmask(fold(subject_text))
                 for name, phrase in lexicon.search(_SUBJECT_FACTS, subject).items():
                     evidence.setdefault(name, phrase)
         found = {name: True for name in evidence}
@@ -271,7 +283,7 @@ class FactExtractor:
         elif len(_WORD.findall(folded_body)) >= 3:
             language = self.language(body, folded_body)
         else:
-            language = self.language(mail.subject + "\n" + body)
+            language = self.language(subject_text + "\n" + body)
         return Facts(flags=flags, language=language, sender=mail.from_addr, targets=named,
                      evidence=evidence, machine_signals=signals, verification=why,
                      identity_error=problem, own_text=own, forwarded_text=forwarded)

@@ -162,7 +162,9 @@ class FactPatterns:
         return self.pattern.search(text)
 
 
-_SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)| - | \u2013 ")
+# From the start of a run of stops only, and never giving any back (++): tried
+# inside a run of dots, the pattern cost the square of the run.
+_SENTENCE_END = re.compile(r"(?<![.!?])[.!?]++(?:\s|$)| - | \u2013 ")
 
 
 @dataclass(frozen=True)

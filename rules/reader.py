@@ -92,9 +92,17 @@ def featurize(text: str, subject: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def reader_text(own: str, forwarded: str, subject: str) -> tuple[str, str]:
-    """What the reader reads: the folded new text (capped) and the folded subject."""
+    """What the reader reads: the folded new text (capped) and the folded subject.
+
+    A run of over 40 characters without a blank is no word of any language
+    (a pasted blob, a line of dashes or of one letter): it is left out, so
+    that a plea beside it is read as the plea it is.
+    """
     body = f"{own}\n{forwarded}" if forwarded else own
-    return fold(body[:TEXT_CAP]), fold(subject[:SUBJECT_CAP])
+    return fold(_NOT_WORDS.sub(" ", body[:TEXT_CAP])), fold(_NOT_WORDS.sub(" ", subject[:SUBJECT_CAP]))
+
+
+_NOT_WORDS = re.compile(r"\S{41,}")
 
 
 def _signature(indices: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -35,6 +35,10 @@ _SIGNATURE = re.compile(
     r"confidentiality notice.*|disclaimer.*|konfidensialitet.*)\s*$",
     re.IGNORECASE)
 _QUOTED = re.compile(r"^\s*>")
+# A reply header is a date, a name and an address: a longer line is text. The
+# header is matched on the stripped line, since leading blanks before
+# `.{4,200}` would cost the length of the blanks times 200 steps.
+_MAX_REPLY_HEADER = 400
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:re|sv|aw)\s*:\s*)*(?:fwd?|vs|wg|tr|fw)\s*:", re.IGNORECASE)
 
 
@@ -42,7 +46,8 @@ def _own_text(lines: list[str], is_forward: bool) -> tuple[list[str], list[str]]
     """Split one segment into (what the writer wrote, the rest after a reply/forward header)."""
     kept: list[str] = []
     for index, line in enumerate(lines):
-        if line.rstrip().endswith(":") and _REPLY_HEADER.match(line):
+        stripped = line.strip()
+        if stripped.endswith(":") and len(stripped) <= _MAX_REPLY_HEADER and _REPLY_HEADER.match(stripped):
             return kept, ([] if not is_forward else lines[index + 1:])
         if _RULE_LINE.match(line) or _ORIGINAL.match(line) or (
                 _OUTLOOK_FROM.match(line) and any(_OUTLOOK_SENT.match(l) for l in lines[index + 1:index + 4])):
