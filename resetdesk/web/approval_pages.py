@@ -286,7 +286,10 @@ def _confirm_signed_in(identity: Identity, context: dict[str, Any]) -> Response:
 
 
 def overview_panel(current: Store) -> Markup:
-    """Requests by outcome, a day each, the last 30 days; and what waits now."""
+    """Requests by outcome, a day each, the last 30 days; and what waits now (nothing for a desk without resets)."""
+    policy = console().config.policy
+    if not (policy.requesters or policy.requester_group) and not current.requests(limit=1):
+        return Markup("")
     last = current.now().date()
     days = [(last - timedelta(days=n)).isoformat() for n in range(29, -1, -1)]
     values: dict[str, dict[str, int]] = {day: {} for day in days}
