@@ -185,11 +185,27 @@ def decide(request_id: str, verb: str):
         _cast(item.id, principal.username, verb, reason)
         return redirect(url_for("approvals.show", request_id=item.id))
     # The session is older than a sign-in may be for a vote: the person signs in again, and that decides.
-    return start_signin("approve", context={"request_id": item.id, "verb": verb, "reason": reason,
+    return _by_navigation(start_signin("approve", context={"request_id": item.id, "verb": verb, "reason": reason,
                                             "username": principal.username, "sid": _session_id(),
                                             "audit": {"message_key": item.message_key, "sender": item.requester,
                                                       "scenario": "admin_reset", "request_id": item.id}},
-                        login_hint=principal.username, expected_oid=principal.oid or None)
+                        login_hint=principal.username, expected_oid=principal.oid or None), verb)
+
+
+def _by_navigation(response: Response, verb: str) -> Response:
+    """The redirect to the identity platform as a page that moves on by itself.
+
+    A form's POST may not be redirected to another site (the CSP's
+    form-action 'self', which browsers apply to redirects too); a page's own
+    navigation may, as the sign-in link does.
+    """
+    location = response.headers.get("Location")
+    if response.status_code != 302 or not location:
+        return response           # sign-in unavailable: the error page as it is
+    page = make_response(render_template("signin_again.html", next_url=location, verb=verb))
+    for cookie in response.headers.getlist("Set-Cookie"):
+        page.headers.add("Set-Cookie", cookie)
+    return page
 
 
 def _session_id() -> str:
