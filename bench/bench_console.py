@@ -55,7 +55,8 @@ def main() -> None:
         store.close()
     built = time.perf_counter() - begun
     config = config_module.from_dict({"store": {"path": str(path)},
-                                      "policy": {"operators": ["ops@contoso.no"], "requesters": ["it-lead@contoso.no"]}})
+                                      "policy": {"operators": ["ops@contoso.no"],
+                                                 "requesters": ["it-lead@contoso.no"]}})
     app = create_app(config, base_url="http://127.0.0.1:8480", local_principal=local_principal(config),
                      clock=lambda: END)
     client = app.test_client()

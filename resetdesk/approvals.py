@@ -505,7 +505,8 @@ class ApprovalBook:
                 try:
                     with self.store.transaction():
                         self._move(request, State.EXPIRED, by="desk", decided_at=now)
-                        self._notify_end(request)
+                        # Approvers hear of the end only of what they were asked (not an unconfirmed request).
+                        self._notify_end(request, approvers=state == State.PENDING)
                 except ApprovalConflict:
                     continue
                 expired.append(request.id)

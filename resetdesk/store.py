@@ -253,12 +253,15 @@ def _a0002_confirmation_links(db: sqlite_utils.Database) -> None:
     # the SHA-256 of its random token (256 bits: nothing to guess, so no salt
     # or slow hash is needed, and the page finds the row by it). One live
     # link per request: a new one replaces one never mailed.
-    db["approval_links"].create({
+    db.table("approval_links").create({
         "id": int, "request_id": str, "token_hash": str, "created": str, "expires_at": str, "used_at": str,
     }, pk="id", not_null={"request_id", "token_hash", "created", "expires_at"},
         foreign_keys=[("request_id", "approval_requests", "id")])
-    db["approval_links"].create_index(["token_hash"], unique=True)
-    db["approval_links"].create_index(["request_id"], unique=True)
+    db.table("approval_links").create_index(["token_hash"], unique=True)
+    db.table("approval_links").create_index(["request_id"], unique=True)
+    # The console: a message's requests on its page, the overview's requests by day.
+    db.table("approval_requests").create_index(["message_key"])
+    db.table("approval_requests").create_index(["created", "state"])
 
 
 @dataclass(frozen=True)
@@ -796,7 +799,7 @@ class Store:
 
     def request_outcomes(self, since: str) -> list[tuple[str, str, int]]:
         """(day, state, count) of the requests created since `since` (the overview's chart)."""
-        return [tuple(row) for row in self.db.execute(   # type: ignore[misc]
+        return [(row[0], row[1], row[2]) for row in self.db.execute(
             "SELECT substr(created, 1, 10), state, count(*) FROM approval_requests WHERE created >= ? "
             "GROUP BY 1, 2 ORDER BY 1, 2", [since]).fetchall()]
 

@@ -24,7 +24,6 @@ from test_approvals import exchange_headers, run
 from resetdesk import config as config_module
 from resetdesk.approvals import link_hash
 from resetdesk.service import Desk
-from resetdesk.store import Store
 from resetdesk.web import approval_pages
 from resetdesk.web.app import create_app
 from resetdesk.web.server import local_principal
@@ -476,3 +475,15 @@ def test_confirm_signin_accepts_the_configured_authentication_context(setup):
     made.desk.approvals.confirm_signin(request.id, {"tid": made.identity.tenant_id, "oid": "u-lead",
                                                     "amr": ["pwd"], "acrs": ["c1"]})
     assert made.get(request.id).state == "pending"
+
+
+def test_an_unconfirmed_request_expires_without_bothering_the_approvers(setup):
+    made = exchange_setup(setup)
+    [request] = made.request(request_mail(headers=exchange_headers(made.identity)))
+    made.desk.store.db.execute("UPDATE approval_requests SET expires_at = '2000-01-01T00:00:00.000+00:00'")
+    made.desk.store.db.conn.commit()
+    run(made.desk)
+    assert made.get(request.id).state == "expired"
+    assert [m["To"].addresses[0].addr_spec for m in outbox(made.tmp_path)] == [LEAD, LEAD]   # the link, the end
+    client = made.console(local=False).test_client()
+    assert "is expired" in client.get(confirmation_link(made.tmp_path)).data.decode()

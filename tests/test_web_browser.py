@@ -5,7 +5,8 @@ message, release a held reply with the mouse, and an in-doubt one with the
 keyboard alone; approve a reset request (the desk then issues the pass
 against the stand-in's Graph), deny one, approve one with the keyboard
 alone, and confirm a request as its requester by signing in. Each page's
-screenshot goes to docs/screenshots/ (the README shows them). Without Chromium or Playwright these tests fail under CI or
+screenshot goes to docs/screenshots/ (the README shows them). Without
+Chromium or Playwright these tests fail under CI or
 RESETDESK_REQUIRE_SERVERS=1 (scripts/test installs both) and skip elsewhere,
 saying why.
 """
@@ -238,7 +239,7 @@ class ApprovalDesk:
 
 @pytest.fixture
 def approval_console(tmp_path, history_db, identity, oauth_app):
-    """make(policy={...}, headers=...) -> ApprovalDesk with three requests from lead@ (anna, bob, kari) made for real."""
+    """make(policy={...}, targets=...) -> ApprovalDesk: requests from lead@ (for anna, bob, kari) made for real."""
     from werkzeug.serving import make_server
 
     from approval_helpers import approval_config, directory, request_mail
