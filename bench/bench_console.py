@@ -4,7 +4,7 @@
 
 Builds a store with at least `--events` audit events (tests/history.py: the
 labelled corpus decided for real, then replayed under new keys, senders and
-times over 90 days), then requests each page through Flask's test client
+times over 90 days; 3,000 reset requests), then requests each page through Flask's test client
 (the whole WSGI request in this process: routing, session, SQL, rendering,
 headers; no network) `--runs` times and prints the median and the slowest,
 in milliseconds. The target: every page under 100 ms.
@@ -46,9 +46,17 @@ def main() -> None:
         # About 3 audit events a message (decided, reply or escalation queued, sent).
         store, _clock, _keys = history.build(path, messages=int(args.events / 2.95), days=90, end=END)
         history.hold_some(store, 40)
+        history.past_requests(store, count=3_000, days=90)
+        # A few waiting for a decision, as the approvals page shows them first.
+        store.db.execute("UPDATE approval_requests SET state = 'pending', expires_at = ? WHERE id IN "
+                         "(SELECT id FROM approval_requests ORDER BY created DESC LIMIT 5)",
+                         ["2026-11-30T15:30:00.000+00:00"])
+        store.db.conn.commit()
         store.close()
     built = time.perf_counter() - begun
-    config = config_module.from_dict({"store": {"path": str(path)}, "policy": {"operators": ["ops@contoso.no"]}})
+    config = config_module.from_dict({"store": {"path": str(path)},
+                                      "policy": {"operators": ["ops@contoso.no"],
+                                                 "requesters": ["it-lead@contoso.no"]}})
     app = create_app(config, base_url="http://127.0.0.1:8480", local_principal=local_principal(config),
                      clock=lambda: END)
     client = app.test_client()
@@ -61,7 +69,7 @@ def main() -> None:
     key = store.db.execute("SELECT message_key FROM decisions WHERE scenario = 'admin_reset' LIMIT 1").fetchone()[0]
     held = store.db.execute("SELECT id FROM outbox WHERE status = 'held' LIMIT 1").fetchone()[0]
     pages = {
-        "overview (30 days, 3 charts)": "/",
+        "overview (30 days, 4 charts)": "/",
         "audit trail, newest": "/audit",
         "audit trail, one sender": f"/audit?sender={sender}",
         "audit trail, one event": "/audit?event=delivery_sent",
@@ -73,6 +81,8 @@ def main() -> None:
         "outbox, held": "/outbox",
         "outbox, failed": "/outbox?show=failed",
         "release confirmation": f"/outbox/{held}/release",
+        "approvals (pending, recent)": "/approvals",
+        "one request (its history)": "/approvals/R-H00001",
     }
     print(f"store: {events:,} audit events, {messages:,} messages, {path.stat().st_size / 1e6:.0f} MB"
           + (f" (built in {built:.1f} s)" if built > 0.5 else ""))

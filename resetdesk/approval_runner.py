@@ -29,7 +29,8 @@ for the runner, which draws the code (its hash committed first), renders the
 mail again with it and hands it over. Killed before the handoff: a new code
 next time (the old one reached nobody); after it: asked of the transport,
 else held in doubt (the request can still be approved by another approver
-or on the host).
+or on the host). The requester's confirmation mail (sign-in confirmation:
+its one-time link) is sent the same way.
 
 A crash at 1-3 leaves a secret nobody has: on restart the action runs again,
 and the new pass replaces the old one (earlier passes are deleted first) or
@@ -52,7 +53,7 @@ import functools
 import logging
 from typing import Any, Callable
 
-from .approvals import ApprovalBook, ApprovalConflict, ApprovalRequest, State, dry_run
+from .approvals import LINK_MINUTES, ApprovalBook, ApprovalConflict, ApprovalRequest, State, dry_run
 from .codes import new_password
 from .config import Config
 from .crashpoints import crash_point
@@ -68,6 +69,8 @@ from .store import OutboxRow, OutboxStatus, Store
 log = logging.getLogger("resetdesk.approvals")
 
 DAY_MINUTES = 24 * 60
+# The runner's mails that carry a one-time credential drawn at send time, and the state their request must be in.
+DRAWN_MAILS = {"confirm": State.AWAITING_CONFIRMATION, "approval": State.PENDING}
 
 
 class ApprovalRunner:
@@ -91,8 +94,9 @@ class ApprovalRunner:
         for request in self.book.requests([State.APPROVED]):
             if request.action_state == "handed":
                 self._settle_handed(request)
-        for row in self.store.runner_rows("approval", OutboxStatus.SENDING):
-            self._settle_approval_mail(row)
+        for kind in DRAWN_MAILS:
+            for row in self.store.runner_rows(kind, OutboxStatus.SENDING):
+                self._settle_approval_mail(row)
 
     def run(self) -> int:
         """Expire, preflight and execute what is due; returns how many requests moved."""
@@ -214,20 +218,35 @@ class ApprovalRunner:
             return "not_sent", f"{type(error).__name__} before the handoff"
         return "sent", ""
 
-    def send_approval_mails(self) -> int:
-        """Each approval mail waiting for the runner: a fresh code, its hash committed, the mail handed over."""
-        sent = 0
+    def _drawn(self, row: OutboxRow, request: ApprovalRequest) -> bytes:
+        """The real bytes of a runner mail: a fresh code (approval) or link (confirm), its hash committed first."""
+        if row.kind == "confirm":
+            token = self.book.draw_link(request)
+            try:
+                return self.book.mailer.confirmation_request(request, token, LINK_MINUTES).raw
+            finally:
+                del token
+        code = self.book.draw_code(request, row.recipient)
         try:
-            for row in self.store.runner_rows("approval", OutboxStatus.HELD):
+            return self.book.mailer.approval_request(request, row.recipient, code).raw
+        finally:
+            del code
+
+    def send_approval_mails(self) -> int:
+        """Each approval or confirmation mail waiting for the runner: a fresh code or link, its hash committed,
+        the mail handed over."""
+        sent = 0
+        rows = sorted((row for kind in DRAWN_MAILS for row in self.store.runner_rows(kind, OutboxStatus.HELD)),
+                      key=lambda row: row.id)
+        try:
+            for row in rows:
                 if self.stopping() or self.transport_down():
                     break
                 request = self.book.get(row.request_id or "")
-                if request is None or request.state != State.PENDING:
+                if request is None or request.state != DRAWN_MAILS[row.kind]:
                     self.store.mark_failed(row.id, f"not sent: the request is {request.state if request else 'gone'}")
                     continue
-                code = self.book.draw_code(request, row.recipient)
-                real = self.book.mailer.approval_request(request, row.recipient, code).raw
-                del code
+                real = self._drawn(row, request)
                 crash_point("approval_mail_before_handoff")
                 outcome, why = self._send(row, real, functools.partial(self.store.mark_runner_sending, row.id))
                 del real
@@ -241,7 +260,8 @@ class ApprovalRunner:
                 elif outcome == "not_sent":
                     if self.store.outbox(row.id).status == OutboxStatus.SENDING:
                         self.store.back_to_runner(row.id, why)
-                    log.warning("approval mail %s to %s not sent (%s): a new code next pass", row.id, row.recipient, why)
+                    log.warning("%s mail %s to %s not sent (%s): a new code or link next pass", row.kind, row.id,
+                                row.recipient, why)
                     break
                 elif outcome == "refused":
                     self.store.mark_failed(row.id, why)
@@ -252,9 +272,12 @@ class ApprovalRunner:
         return sent
 
     def _hold_in_doubt(self, row: OutboxRow, why: str) -> None:
-        self.store.hold(row.id, f"in doubt: {why}; not resent (its code is not kept: the request can still be "
-                                f"approved by another approver or on the host)", event="delivery_in_doubt")
-        log.warning("approval mail %s to %s is in doubt (%s): held, not resent", row.id, row.recipient, why)
+        if row.kind == "confirm":
+            keep = "its link is not kept: the request expires unless the requester confirms with the mail that left"
+        else:
+            keep = "its code is not kept: the request can still be approved by another approver or on the host"
+        self.store.hold(row.id, f"in doubt: {why}; not resent ({keep})", event="delivery_in_doubt")
+        log.warning("%s mail %s to %s is in doubt (%s): held, not resent", row.kind, row.id, row.recipient, why)
 
     def _settle_approval_mail(self, row: OutboxRow) -> None:
         try:

@@ -27,8 +27,20 @@ recorded (`approval_rejected`), counts toward `approval.max_wrong_codes`
 verified approver. `approval.required` distinct approvers must approve; one
 denial ends it. With `policy.verification = "exchange-online"` no codes are
 mailed at all: a mailed command proves only that someone in the tenant sent
-it, so approvals come from approvers signed in (the console, a later step) or
-from the host's CLI.
+it, so approvals come from approvers signed in on the console or from the
+host's CLI. The console, the CLI and mail all decide through `vote` /
+`vote_by_mail`; `obstacle` is the one statement of who may decide what.
+
+Sign-in confirmation (exchange-online, or `policy.require_signin_confirmation`):
+after preflight a request waits in awaiting_confirmation, and the requester
+gets a mail with a one-time link (`draw_link`: random, its SHA-256 only is
+stored, good once for LINK_MINUTES and never past the request's expiry),
+drawn by the runner right before the mail is handed over, like a code. The
+link opens a page on the console; the requester signs in with Entra ID, and
+`confirm_by_link` spends the link and moves the request to pending only when
+the ID token is this tenant's, names the user Graph resolved for the From
+address (`requester_id`), and shows MFA (the console has checked its
+signature and freshness). Opening the link changes nothing.
 
 This module writes the store and queues mail; it never calls Graph and never
 sends: resetdesk/approval_runner.py does the Graph work and the one secret
@@ -37,8 +49,10 @@ mail, calling back here for every state change.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -53,12 +67,13 @@ from .responders.approval_mail import ApprovalMailer, Mail
 from .rules.commands import Command
 from .rules.decision import Decision
 from .rules.preflight import Refusal, screen_targets
-from .store import RUNNER_HELD, OutboxStatus, Store, timestamp
+from .store import RUNNER_HELD, RUNNER_KINDS, OutboxStatus, Store, timestamp
 
 log = logging.getLogger("resetdesk.approvals")
 
 SCENARIO = "admin_reset"
 DAY_MINUTES = 24 * 60
+LINK_MINUTES = 30          # a requester's confirmation link works this long (and never past the request's expiry)
 
 
 class State(StrEnum):
@@ -108,7 +123,13 @@ def mailed_codes(config: Config) -> bool:
 
 
 def signin_confirmation(config: Config) -> bool:
+    """Whether requests wait for the requester's sign-in (exchange-online, or policy.require_signin_confirmation)."""
     return config.policy.verification == "exchange-online" or config.policy.require_signin_confirmation
+
+
+def link_hash(token: str) -> str:
+    """What is stored of a confirmation link's token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass
@@ -192,6 +213,14 @@ class Answer:
         return self.result in ("approved", "approval_recorded", "denied")
 
 
+@dataclass(frozen=True)
+class Obstacle:
+    """Why someone cannot decide a request now: the text to show, and the audit reason (empty: not recorded)."""
+
+    text: str
+    audit: str = ""
+
+
 class ApprovalBook:
     """The requests in the store: create, open, vote, expire, and the action's bookkeeping."""
 
@@ -207,14 +236,14 @@ class ApprovalBook:
         row = self.store.request(request_id.strip().upper())
         return ApprovalRequest.from_row(row, self.store.votes(row["id"])) if row else None
 
-    def requests(self, states: Iterable[str] | None = None) -> list[ApprovalRequest]:
-        """Requests in `states` (default: all), newest first."""
+    def requests(self, states: Iterable[str] | None = None, limit: int | None = None) -> list[ApprovalRequest]:
+        """Requests in `states` (default: all), newest first (the newest `limit`)."""
         if states is None:
-            rows = self.store.requests(order="created DESC")
+            rows = self.store.requests(order="created DESC", limit=limit)
         else:
             states = tuple(states)
             rows = self.store.requests(f"state IN ({', '.join('?' for _ in states)})", list(states),
-                                       order="created DESC")
+                                       order="created DESC", limit=limit)
         return [ApprovalRequest.from_row(row, self.store.votes(row["id"])) for row in rows]
 
     def due(self, state: str) -> list[ApprovalRequest]:
@@ -233,7 +262,7 @@ class ApprovalBook:
     def queue(self, mail: Mail, kind: str, request: ApprovalRequest) -> int:
         """One outbox row: for the deliverer, or (approval, secret) stored redacted for the runner to send."""
         envelope_from = "" if self.config.smtp.null_sender else self.config.desk_address()
-        runner = kind in ("approval", "secret")
+        runner = kind in RUNNER_KINDS
         row = self.store.queue(message_key=request.message_key, kind=kind, recipient=mail.recipient,
                                envelope_from=envelope_from, message_id=mail.message_id, raw=mail.raw,
                                template=mail.template, request_id=request.id,
@@ -369,6 +398,8 @@ class ApprovalBook:
             if signin_confirmation(self.config):
                 self._move(request, State.AWAITING_CONFIRMATION, by="desk", event_detail={"approvers": approvers},
                            **columns)
+                # The requester's mail, stored without its link: the runner draws the link when it sends it.
+                self.queue(self.mailer.confirmation_request(request, None, LINK_MINUTES), "confirm", request)
                 return
             self._move(request, State.PENDING, by="desk", event_detail={"approvers": approvers}, **columns)
             self._ask(request, expires)
@@ -391,12 +422,13 @@ class ApprovalBook:
             self.store.set_code(request.id, approver, codes.hash_code(code), request.expires_at or "")
         return code
 
-    def confirm_signin(self, request_id: str, claims: dict[str, Any]) -> ApprovalRequest:
+    def confirm_signin(self, request_id: str, claims: dict[str, Any], *, via: str = "sign-in") -> ApprovalRequest:
         """awaiting_confirmation -> pending: the requester signed in (Entra ID, this tenant, MFA).
 
         `claims` are the ID token's, validated by whoever received it (the
         console): tid must be this tenant, oid the requester's object id, and
-        amr must hold "mfa".
+        amr must hold "mfa" (or acrs the configured authentication context,
+        web.auth_context).
         """
         request = self._require(request_id)
         if request.state != State.AWAITING_CONFIRMATION:
@@ -405,14 +437,61 @@ class ApprovalBook:
             raise ApprovalError("the sign-in is from another tenant")
         if not request.requester_id or claims.get("oid") != request.requester_id:
             raise ApprovalError("the sign-in is not the requester's")
-        if "mfa" not in (claims.get("amr") or ()):
+        context = self.config.web.auth_context
+        if "mfa" not in (claims.get("amr") or ()) and not (context and context in (claims.get("acrs") or ())):
             raise ApprovalError("the sign-in did not use MFA")
         expires = timestamp(self.store.now() + timedelta(minutes=self.config.approval.ttl_minutes))
         with self.store.transaction():
             self._move(request, State.PENDING, by=request.requester, expires_at=expires,
-                       event_detail={"confirmed_by": "sign-in", "oid": claims.get("oid")})
+                       event_detail={"confirmed_by": via, "oid": claims.get("oid")})
             self._ask(request, expires)
         return request
+
+    def draw_link(self, request: ApprovalRequest) -> str:
+        """A fresh one-time confirmation token for `request`, its hash committed (FULL) before the mail leaves.
+
+        Drawn again only for a mail that never left: the token it replaces
+        reached nobody.
+        """
+        token = secrets.token_urlsafe(32)
+        until = self.store.now() + timedelta(minutes=LINK_MINUTES)
+        expires = timestamp(until)
+        if request.expires_at and request.expires_at < expires:
+            expires = request.expires_at
+        with self.store.transaction():
+            self.store.set_link(request.id, link_hash(token), expires)
+        return token
+
+    def by_link(self, token: str) -> tuple[ApprovalRequest | None, str]:
+        """The request a confirmation link names and whether it can still confirm it: (request, problem or "")."""
+        row = self.store.link(link_hash(token)) if token else None
+        if row is None:
+            return None, "This link is unknown. Use the newest link the help desk mailed you."
+        request = self.get(row["request_id"])
+        if request is None:
+            return None, "This link is unknown. Use the newest link the help desk mailed you."
+        if row["used_at"] is not None:
+            return request, "This link was used already: a link works once."
+        if row["expires_at"] <= timestamp(self.store.now()):
+            return request, f"This link has expired: a link works for {LINK_MINUTES} minutes."
+        if request.state != State.AWAITING_CONFIRMATION:
+            return request, f"This request is {request.state.replace('_', ' ')}: there is nothing to confirm."
+        if not request.requester_id:
+            return request, "The desk could not look up your account, so a sign-in cannot confirm this request."
+        return request, ""
+
+    def confirm_by_link(self, token: str, claims: dict[str, Any]) -> ApprovalRequest:
+        """Spend the link and confirm its request with the requester's sign-in, or change nothing (ApprovalError)."""
+        request, problem = self.by_link(token)
+        if request is None or problem:
+            raise ApprovalError(problem)
+        row = self.store.link(link_hash(token))
+        assert row is not None
+        with self.store.transaction():
+            confirmed = self.confirm_signin(request.id, claims, via="sign-in (the mailed link)")
+            if not self.store.use_link(row["id"]):
+                raise ApprovalConflict("the link was used meanwhile")   # rolls the confirmation back
+        return confirmed
 
     # -- expiry ----------------------------------------------------------------------------
 
@@ -426,7 +505,8 @@ class ApprovalBook:
                 try:
                     with self.store.transaction():
                         self._move(request, State.EXPIRED, by="desk", decided_at=now)
-                        self._notify_end(request)
+                        # Approvers hear of the end only of what they were asked (not an unconfirmed request).
+                        self._notify_end(request, approvers=state == State.PENDING)
                 except ApprovalConflict:
                     continue
                 expired.append(request.id)
@@ -497,30 +577,47 @@ class ApprovalBook:
             return self._record_vote(request, sender, command.verb, via="mail", reason=command.reason,
                                      message_key=message_key, answer=answer)
 
-    def vote(self, request_id: str, approver: str, verb: str, *, via: str = "cli", reason: str = "") -> Answer:
-        """A vote by an approver known otherwise (the host's CLI): the same rules, no code. Raises ApprovalError."""
+    def obstacle(self, request: ApprovalRequest, approver: str) -> Obstacle | None:
+        """Why `approver` cannot decide `request` now, or None: the rules `vote` enforces (a page asks first)."""
         approver = approver.strip().lower()
-        request = self._require(request_id)
+        state = State.EXPIRED if request.state == State.PENDING and self._expired(request) else request.state
+        if state != State.PENDING:
+            return Obstacle(f"{request.id} is {state}: there is nothing to decide")
+        if approver == request.requester or approver in request.target_addresses:
+            return Obstacle(f"{approver} asked for {request.id} or owns the account: they cannot decide it",
+                            "requester or account itself")
+        if approver not in request.approvers:
+            return Obstacle(f"{approver} is not an approver of {request.id} "
+                            f"(its approvers: {', '.join(request.approvers) or 'none'})",
+                            "not an approver of this request")
+        if any(v for v in self.store.votes(request.id) if v["approver"] == approver):
+            return Obstacle(f"{approver} has already decided {request.id}")
+        return None
+
+    def vote(self, request_id: str, approver: str, verb: str, *, via: str = "cli", reason: str = "") -> Answer:
+        """A vote by an approver known otherwise (the host's CLI, the console): the same rules, no code.
+
+        Raises ApprovalError.
+        """
+        approver = approver.strip().lower()
         if verb not in ("approve", "deny"):
             raise ApprovalError(f"unknown vote {verb!r}")
         with self.store.transaction():
+            # Read under the write lock: two approvers deciding at once (console, CLI, mail) both count.
+            request = self._require(request_id)
             if request.state == State.PENDING and self._expired(request):
                 self._move(request, State.EXPIRED, by="desk", decided_at=timestamp(self.store.now()))
                 self._notify_end(request)
-            if request.state != State.PENDING:
-                raise ApprovalError(f"{request.id} is {request.state}: there is nothing to decide")
-            if approver == request.requester or approver in request.target_addresses:
-                self.audit("approval_rejected", request, approver, reason="requester or account itself", via=via)
-                raise ApprovalError(f"{approver} asked for {request.id} or owns the account: they cannot decide it")
-            if approver not in request.approvers:
-                self.audit("approval_rejected", request, approver, reason="not an approver of this request", via=via)
-                raise ApprovalError(f"{approver} is not an approver of {request.id} "
-                                    f"(its approvers: {', '.join(request.approvers) or 'none'})")
-            if any(v for v in self.store.votes(request.id) if v["approver"] == approver):
-                raise ApprovalError(f"{approver} has already decided {request.id}")
-            return self._record_vote(request, approver, verb, via=via, reason=reason, message_key=None,
-                                     answer=Answer(request.id, "", request.state, request.target_upn or request.target,
-                                                   request.required, len(request.approved_by)))
+            obstacle = self.obstacle(request, approver)
+            if obstacle is None:
+                return self._record_vote(request, approver, verb, via=via, reason=reason, message_key=None,
+                                         answer=Answer(request.id, "", request.state,
+                                                       request.target_upn or request.target,
+                                                       request.required, len(request.approved_by)))
+            if obstacle.audit:
+                self.audit("approval_rejected", request, approver, reason=obstacle.audit, via=via)
+        # Raised after the commit: the refusal (and an expiry found on the way) stays recorded.
+        raise ApprovalError(obstacle.text)
 
     def _record_vote(self, request: ApprovalRequest, approver: str, verb: str, *, via: str, reason: str,
                      message_key: str | None, answer: Answer) -> Answer:

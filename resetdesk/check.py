@@ -61,13 +61,26 @@ GRAPH_PERMISSIONS: tuple[Permission, ...] = (
 def features(config: Config) -> set[str]:
     """The features the config switches on that need Graph permissions.
 
-    Today only graph.send_mail; the approval flow adds its reset features
-    here ("resets", "groups", "tap", "password", "revoke_sessions"), read
-    from the keys it adds to the config.
+    graph.send_mail; and admin-approved resets once someone may ask for one
+    (`policy.requesters` or `requester_group`) and there is an app
+    registration to look them up with (without `oauth.client_id` the flow
+    is a dry run that calls nothing): the lookups ("resets"), the groups
+    when one is named, and, unless `graph.dry_run` (lookups only, nothing
+    changed), `approval.method` ("tap" or "password") and
+    `approval.revoke_sessions`.
     """
     wanted = set()
     if config.graph.send_mail:
         wanted.add("send_mail")
+    policy, approval = config.policy, config.approval
+    if (policy.requesters or policy.requester_group) and config.oauth.client_id:
+        wanted.add("resets")
+        if policy.requester_group or policy.approver_group:
+            wanted.add("groups")
+        if not config.graph.dry_run:
+            wanted.add(approval.method)
+            if approval.revoke_sessions:
+                wanted.add("revoke_sessions")
     return wanted
 
 
@@ -129,6 +142,11 @@ def check_config(config: Config) -> Iterator[Line]:
         line = _secret_line(config, "config", "smtp", "password_env", "the SMTP password")
         if line:
             yield line
+    signin = config.policy.verification == "exchange-online" or config.policy.require_signin_confirmation
+    if signin and (config.policy.requesters or config.policy.requester_group) and not config.web.public_url:
+        yield Line("config", False, "requests wait for the requester's sign-in, but web.public_url is empty: set the "
+                                    "console's address (https://desk.contoso.no), which the confirmation link "
+                                    "in the requester's mail points to")
     if config.graph.send_mail and not (config.graph.mailbox or config.policy.desk_address):
         yield Line("config", False, "graph.send_mail is on but graph.mailbox and policy.desk_address are empty: "
                                     "set the mailbox replies are sent as")

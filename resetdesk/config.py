@@ -199,7 +199,8 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "port": Setting(int, 8480, "Port `resetdesk web` listens on (0: any free port, printed at start).",
                         minimum=0, maximum=65535),
         "public_url": Setting(str, "", "The console's URL as people reach it (https://desk.contoso.no behind a "
-                              "proxy); empty: http://bind:port. The sign-in redirect URI is this plus /auth/callback."),
+                              "proxy); empty: http://bind:port. The sign-in redirect URI is this plus /auth/callback; "
+                              "the approval flow's mails link here (the requester's confirmation link)."),
         "trust_proxy": Setting(bool, False, "Believe X-Forwarded-For/-Proto/-Host from one reverse proxy in front "
                                "(only when nothing else can reach the port)."),
         "client_id": Setting(str, "", "App registration for people's sign-in (OpenID Connect); "

@@ -100,15 +100,18 @@ class OutboxStatus(StrEnum):
 
 
 # reply and escalation: one each per message. The approval flow's mails:
-# approval (to an approver), secret (the one mail with the secret, stored
+# approval (to an approver), confirm (to the requester: the one-time link to
+# confirm by signing in), secret (the one mail with the secret, stored
 # redacted and sent only by the approval runner), notice (to the account
 # recovered), outcome (any later word about a request).
-OUTBOX_KINDS = ("reply", "escalation", "approval", "secret", "notice", "outcome")
+OUTBOX_KINDS = ("reply", "escalation", "approval", "confirm", "secret", "notice", "outcome")
 SECRET_KIND = "secret"
 # Rows whose real bytes carry a secret (a pass or password; an approver's one-time
-# code): stored redacted and `held` with RUNNER_HELD, sent only by the approval
-# runner from memory; the deliverer, `release` and `requeue` never touch them.
-RUNNER_KINDS = ("secret", "approval")
+# code; a requester's confirmation link): stored redacted and `held` with
+# RUNNER_HELD, sent only by the approval runner from memory; the deliverer,
+# `release` and `requeue` never touch them.
+RUNNER_KINDS = ("secret", "approval", "confirm")
+_RUNNER_KINDS_SQL = "(" + ", ".join(f"'{kind}'" for kind in RUNNER_KINDS) + ")"
 RUNNER_HELD = "waiting for the approval runner, which sends it from memory"
 IN_DOUBT = "in doubt: "     # a held row's last_error starts so when a crash left it in doubt (deliver.py)
 
@@ -242,6 +245,23 @@ def _a0001_approvals(db: sqlite_utils.Database) -> None:
     }, pk="id", not_null={"request_id", "approver", "vote", "via", "at"},
         foreign_keys=[("request_id", "approval_requests", "id")])
     db["approval_votes"].create_index(["request_id", "approver"], unique=True)
+
+
+@approval_migrations(name="0002_confirmation_links")
+def _a0002_confirmation_links(db: sqlite_utils.Database) -> None:
+    # The requester's one-time link to confirm a request by signing in: only
+    # the SHA-256 of its random token (256 bits: nothing to guess, so no salt
+    # or slow hash is needed, and the page finds the row by it). One live
+    # link per request: a new one replaces one never mailed.
+    db.table("approval_links").create({
+        "id": int, "request_id": str, "token_hash": str, "created": str, "expires_at": str, "used_at": str,
+    }, pk="id", not_null={"request_id", "token_hash", "created", "expires_at"},
+        foreign_keys=[("request_id", "approval_requests", "id")])
+    db.table("approval_links").create_index(["token_hash"], unique=True)
+    db.table("approval_links").create_index(["request_id"], unique=True)
+    # The console: a message's requests on its page, the overview's requests by day.
+    db.table("approval_requests").create_index(["message_key"])
+    db.table("approval_requests").create_index(["created", "state"])
 
 
 @dataclass(frozen=True)
@@ -579,7 +599,7 @@ class Store:
         """Queued rows whose next attempt is due, oldest first (ids above `after_id`)."""
         return [OutboxRow.from_row(r) for r in self.db["outbox"].rows_where(
             "status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND id > ? "
-            "AND kind NOT IN ('secret', 'approval')", [timestamp(self.clock()), after_id], order_by="id", limit=limit)]
+            f"AND kind NOT IN {_RUNNER_KINDS_SQL}", [timestamp(self.clock()), after_id], order_by="id", limit=limit)]
 
     def next_due_at(self) -> datetime | None:
         """When the earliest queued row becomes due (None: nothing queued)."""
@@ -651,7 +671,7 @@ class Store:
 
     def in_flight(self) -> list[OutboxRow]:
         """Rows marked `sending`: at startup these were interrupted mid-handoff (the runner's kinds are its own)."""
-        return self.outbox_rows("status = 'sending' AND kind NOT IN ('secret', 'approval')")
+        return self.outbox_rows(f"status = 'sending' AND kind NOT IN {_RUNNER_KINDS_SQL}")
 
     def runner_rows(self, kind: str, status: str, request_id: str | None = None) -> list[OutboxRow]:
         """The approval runner's rows of `kind` in `status` (held ones: only those waiting for it)."""
@@ -674,7 +694,7 @@ class Store:
         with self.transaction():
             changed = self.db.execute(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1, last_error = NULL "
-                "WHERE id = ? AND kind IN ('secret', 'approval') AND status = 'held' AND last_error = ?",
+                f"WHERE id = ? AND kind IN {_RUNNER_KINDS_SQL} AND status = 'held' AND last_error = ?",
                 [row_id, RUNNER_HELD]).rowcount
             if changed != 1:
                 raise StoreError(f"outbox row {row_id} is not waiting for the approval runner")
@@ -713,9 +733,11 @@ class Store:
         rows = self._rows("SELECT * FROM approval_requests WHERE id = ?", [request_id])
         return rows[0] if rows else None
 
-    def requests(self, where: str = "1", params: list[Any] | None = None, order: str = "created") -> list[dict[str, Any]]:
-        """Approval request rows matching a SQL `where`, in `order`."""
-        return self._rows(f"SELECT * FROM approval_requests WHERE {where} ORDER BY {order}", params or [])
+    def requests(self, where: str = "1", params: list[Any] | None = None, order: str = "created",
+                 limit: int | None = None) -> list[dict[str, Any]]:
+        """Approval request rows matching a SQL `where`, in `order` (at most `limit`)."""
+        tail = f" LIMIT {int(limit)}" if limit is not None else ""
+        return self._rows(f"SELECT * FROM approval_requests WHERE {where} ORDER BY {order}{tail}", params or [])
 
     def update_request(self, request_id: str, states: tuple[str, ...] | None, **values: Any) -> bool:
         """Update a request if it is in one of `states` (None: any); False when it was not (someone else moved it)."""
@@ -770,13 +792,43 @@ class Store:
         """The votes on a request, oldest first."""
         return self._rows("SELECT * FROM approval_votes WHERE request_id = ? ORDER BY id", [request_id])
 
+    def set_link(self, request_id: str, token_hash: str, expires_at: str) -> None:
+        """A request's confirmation link (only its hash); a new one replaces the one before, used or not."""
+        self.db.execute("INSERT INTO approval_links (request_id, token_hash, created, expires_at, used_at) "
+                        "VALUES (?, ?, ?, ?, NULL) ON CONFLICT (request_id) DO UPDATE SET "
+                        "token_hash = excluded.token_hash, created = excluded.created, "
+                        "expires_at = excluded.expires_at, used_at = NULL",
+                        [request_id, token_hash, timestamp(self.clock()), expires_at])
+
+    def link(self, token_hash: str) -> dict[str, Any] | None:
+        """The confirmation link row with this hash, or None."""
+        rows = self._rows("SELECT * FROM approval_links WHERE token_hash = ?", [token_hash])
+        return rows[0] if rows else None
+
+    def use_link(self, link_id: int) -> bool:
+        """Spend a confirmation link; False when it was spent already."""
+        return self.db.execute("UPDATE approval_links SET used_at = ? WHERE id = ? AND used_at IS NULL",
+                               [timestamp(self.clock()), link_id]).rowcount == 1
+
+    def open_requests_naming(self, approver: str, states: tuple[str, ...]) -> int:
+        """How many requests in `states` list `approver` among their approvers (a group member asked by mail)."""
+        marks = ", ".join("?" for _ in states)
+        return self.db.execute(f"SELECT count(*) FROM approval_requests r, json_each(r.approvers) a "
+                               f"WHERE r.state IN ({marks}) AND a.value = ?", [*states, approver]).fetchone()[0]
+
+    def request_outcomes(self, since: str) -> list[tuple[str, str, int]]:
+        """(day, state, count) of the requests created since `since` (the overview's chart)."""
+        return [(row[0], row[1], row[2]) for row in self.db.execute(
+            "SELECT substr(created, 1, 10), state, count(*) FROM approval_requests WHERE created >= ? "
+            "GROUP BY 1, 2 ORDER BY 1, 2", [since]).fetchall()]
+
     def secret_rows(self, request_id: str) -> list[OutboxRow]:
         """The secret mails of a request (stored redacted), oldest first."""
         return self.outbox_rows("kind = 'secret' AND request_id = ?", [request_id])
 
     def in_flight_runner(self) -> list[OutboxRow]:
-        """The runner's rows left `sending` (secret and approval mails)."""
-        return self.outbox_rows("status = 'sending' AND kind IN ('secret', 'approval')")
+        """The runner's rows left `sending` (secret, approval and confirmation mails)."""
+        return self.outbox_rows(f"status = 'sending' AND kind IN {_RUNNER_KINDS_SQL}")
 
     # -- counts for the flood limits (read inside the deciding transaction) --
 

@@ -6,6 +6,10 @@ hands it the request and what the mail is about, and writes the headers by
 the same rules as compose.py (From the desk, Auto-Submitted, the loop marker,
 a Message-ID fixed per row so a retry carries the same one).
 
+The approver's mail (its code) and the requester's confirmation mail (its
+one-time link) are rendered the same way: without the code or link for the
+stored copy, with it for the one handoff.
+
 The secret mail is rendered twice from one template: with the secret, for the
 one handoff to the mail server (bytes that live in memory only), and with
 `secret = None`, for the outbox's stored copy, which then says the secret is
@@ -65,6 +69,12 @@ def render_blocks(name: str, context: dict[str, Any]) -> tuple[str, str]:
     return header_text(subject, 300), body
 
 
+def console_url(config: Config) -> str:
+    """The console's address as people reach it (web.public_url), else where `resetdesk web` listens."""
+    web = config.web
+    return (web.public_url or f"http://{web.bind}:{web.port}").rstrip("/")
+
+
 def moment(value: str | datetime | None) -> str:
     """A stored time for people: 2026-11-24 11:20 UTC."""
     if not value:
@@ -105,6 +115,8 @@ class ApprovalMailer:
             "require_mfa_on_change": approval.require_mfa_on_change,
             "dry_run": bool(getattr(request, "dry_run", False)),
             "contact": self.config.escalation.address or self.desk,
+            # Only a public address is worth mailing: a link to the host's loopback helps nobody else.
+            "console_url": console_url(self.config) if self.config.web.public_url else "",
             "security_info_url": SECURITY_INFO_URL,
             "sspr_url": SSPR_URL,
             "moment": moment,
@@ -139,10 +151,18 @@ class ApprovalMailer:
     # -- the mails -------------------------------------------------------------
 
     def ack_draft(self, requester_name: str, language: str, requests: list[Any],
-                  refused: list[tuple[str, Any]], subject: str) -> Draft:
-        """The reply to a reset request mail: the requests registered, and the accounts refused and why."""
+                  refused: list[tuple[str, Any]], subject: str) -> Draft | None:
+        """The reply to a reset request mail: the requests registered, and the accounts refused and why.
+
+        None when the requester signs in to confirm and every account named
+        became a request: then the acknowledgement is the confirmation mail
+        (`confirmation_request`, one per request, with its one-time link),
+        sent by the runner once the request awaits confirmation.
+        """
         from .render import greeting_name, reply_subject
 
+        if requests and not refused and self.signin_required():
+            return None
         language = language if language in LANGUAGES else "en"
         context = self.context(requests[0] if requests else None, language=language,
                                name=greeting_name(requester_name), requests=requests, refused=refused,
@@ -165,6 +185,17 @@ class ApprovalMailer:
                 lines[verb.lower()] = {"line": line, "link": f"mailto:{self.desk}?subject={urllib.parse.quote(line)}"}
         return self.mail("request", request, to=approver, kind="approval", key="request", now=now,
                          approver=approver, lines=lines, by_mail=by_mail)
+
+    def confirmation_request(self, request: Any, token: str | None, minutes: int,
+                             now: datetime | None = None) -> Mail:
+        """To the requester: the request, and the one-time link (good `minutes`) to confirm it by signing in.
+
+        `token` None renders the stored copy (no link); the one sent is
+        rendered again with it, under the same Message-ID.
+        """
+        link = f"{console_url(self.config)}/confirm/{token}" if token is not None else ""
+        return self.mail("confirm", request, to=request.requester, kind="confirm", key="confirm", now=now,
+                         link=link, link_minutes=minutes)
 
     def secret_mail(self, request: Any, secret: Any, *, to: str, attempt: int,
                     now: datetime | None = None) -> tuple[Mail, bytes]:

@@ -139,3 +139,25 @@ def build(path: Path, *, messages: int = 0, days: int = 30, corpus_limit: int | 
     else:
         keys = decide_corpus(store, clock, corpus_limit)
     return store, clock, keys
+
+
+def past_requests(store: Store, *, count: int = 60, days: int = 30, seed: int = 9) -> int:
+    """`count` ended reset requests over the `days` days before the store's clock, on history's admin_reset mails.
+
+    Their outcomes in roughly a real desk's proportions (mostly done, some
+    denied, expired, refused), for the overview's approvals chart.
+    """
+    rng = random.Random(seed)
+    keys = [row[0] for row in store.db.execute(
+        "SELECT message_key FROM decisions WHERE scenario = 'admin_reset' ORDER BY id LIMIT ?", [count])]
+    outcomes = ["executed"] * 12 + ["denied"] * 2 + ["expired"] * 2 + ["refused"] * 3 + ["failed"]
+    end = store.now()
+    with store.transaction():
+        for n in range(count):
+            at = timestamp(end - timedelta(days=rng.uniform(0, days - 1)))
+            store._insert("approval_requests", {
+                "id": f"R-H{n:05d}", "message_key": keys[n % len(keys)], "state": rng.choice(outcomes),
+                "requester": "it-lead@contoso.no", "target": f"person{n}@contoso.no", "language": "en",
+                "method": "tap", "why": "{}", "verification": "", "approvers": "[]", "required": 1,
+                "wrong_codes": 0, "attempts": 0, "action_state": "", "dry_run": 0, "created": at, "updated": at})
+    return count

@@ -177,3 +177,78 @@ def test_broken_knowledge_and_a_broken_config_fail(tmp_path, monkeypatch):
     bad.write_text("[policy]\nrequestors = []\n")
     status, lines = run_check(bad)
     assert status == 1 and lines == ["FAIL  config     policy.requestors: unknown key"]
+
+
+# ------------------------------------------------------------------ admin-approved resets
+
+
+def reset_config(tmp_path, identity, client_id, policy=None, approval=None, graph=None, web=None):
+    return write_config(tmp_path, policy={"requesters": ["lead@contoso.no"], "approvers": ["cto@contoso.no"],
+                                          **(policy or {})},
+                        oauth={"tenant_id": identity.tenant_id, "client_id": client_id,
+                               "authority": identity.authority, "ca_file": str(identity.ca_file)},
+                        graph={"base_url": identity.graph_url, **(graph or {})},
+                        approval=approval or {}, web=web or {})
+
+
+@pytest.mark.parametrize("tables, wanted", [
+    ({}, {"resets", "tap", "revoke_sessions"}),
+    ({"approval": {"method": "password", "revoke_sessions": False}}, {"resets", "password"}),
+    ({"policy": {"approver_group": "g-1"}}, {"resets", "groups", "tap", "revoke_sessions"}),
+    ({"policy": {"requesters": [], "requester_group": "g-2"}}, {"resets", "groups", "tap", "revoke_sessions"}),
+    ({"graph": {"dry_run": True}}, {"resets"}),                               # lookups only, nothing changed
+    ({"policy": {"requesters": []}}, set()),                                  # nobody may ask: no resets
+    ({"oauth": {"client_id": ""}}, set()),                                    # no app registration: a dry run
+    ({"graph": {"send_mail": True}, "approval": {"method": "password"}},
+     {"send_mail", "resets", "password", "revoke_sessions"}),
+])
+def test_the_reset_features_follow_the_approval_config(tables, wanted):
+    from resetdesk import config as config_module
+    from resetdesk.check import features
+
+    data = {"policy": {"requesters": ["lead@contoso.no"]}, "oauth": {"client_id": "app", "tenant_id": "t"}}
+    for table, values in tables.items():
+        data[table] = {**data.get(table, {}), **values}
+    assert features(config_module.from_dict(data)) == wanted
+
+
+def test_reset_permissions_are_read_from_the_tokens_roles(tmp_path, identity, monkeypatch):
+    everything = ["User.Read.All", "RoleManagement.Read.Directory", "RoleEligibilitySchedule.Read.Directory",
+                  "GroupMember.Read.All", "UserAuthMethod-TAP.ReadWrite.All", "User.RevokeSessions.All"]
+    granted, secret = identity.add_client(roles=everything)
+    monkeypatch.setenv("RESETDESK_CLIENT_SECRET", secret)
+    status, lines = run_check(reset_config(tmp_path, identity, granted, policy={"approver_group": "g-1"}))
+    assert status == 0, lines
+    graph = line(lines, "graph")
+    for name in everything:
+        assert f"OK    graph      {name}: to " in graph, name
+
+    # The password method needs its own permission; without it the line says what it is for.
+    status, lines = run_check(reset_config(tmp_path, identity, granted, approval={"method": "password"}))
+    assert status == 1
+    assert "User-PasswordProfile.ReadWrite.All is missing: needed to set a new password" in line(lines, "graph")
+    assert "GroupMember.Read.All" not in line(lines, "graph")                # no group configured: not asked
+
+    narrow, secret = identity.add_client(roles=["User.Read.All", "RoleManagement.Read.Directory",
+                                                "RoleEligibilitySchedule.Read.Directory",
+                                                "UserAuthenticationMethod.ReadWrite.All"])
+    monkeypatch.setenv("RESETDESK_CLIENT_SECRET", secret)
+    status, lines = run_check(reset_config(tmp_path, identity, narrow))
+    assert status == 1
+    graph = line(lines, "graph")
+    assert "UserAuthMethod-TAP.ReadWrite.All: granted through UserAuthenticationMethod.ReadWrite.All" in graph
+    assert "User.RevokeSessions.All is missing: needed to sign the account out everywhere" in graph
+    status, lines = run_check(reset_config(tmp_path, identity, narrow, approval={"revoke_sessions": False}))
+    assert status == 0, lines
+
+
+def test_a_sign_in_confirmation_needs_the_consoles_public_address(tmp_path, identity, monkeypatch):
+    client, secret = identity.add_client(roles=["User.Read.All", "RoleManagement.Read.Directory",
+                                                "RoleEligibilitySchedule.Read.Directory"])
+    monkeypatch.setenv("RESETDESK_CLIENT_SECRET", secret)
+    status, lines = run_check(reset_config(tmp_path, identity, client, policy={"require_signin_confirmation": True},
+                                           graph={"dry_run": True}))
+    assert status == 1 and "web.public_url is empty" in line(lines, "config")
+    status, lines = run_check(reset_config(tmp_path, identity, client, policy={"require_signin_confirmation": True},
+                                           graph={"dry_run": True}, web={"public_url": "https://desk.contoso.no"}))
+    assert status == 0, lines

@@ -2,8 +2,11 @@
 
 Sign in through the identity stand-in, filter the audit trail, open a
 message, release a held reply with the mouse, and an in-doubt one with the
-keyboard alone. Each page's screenshot goes to docs/screenshots/ (the README
-shows them). Without Chromium or Playwright these tests fail under CI or
+keyboard alone; approve a reset request (the desk then issues the pass
+against the stand-in's Graph), deny one, approve one with the keyboard
+alone, and confirm a request as its requester by signing in. Each page's
+screenshot goes to docs/screenshots/ (the README shows them). Without
+Chromium or Playwright these tests fail under CI or
 RESETDESK_REQUIRE_SERVERS=1 (scripts/test installs both) and skip elsewhere,
 saying why.
 """
@@ -206,3 +209,193 @@ def test_screenshots_are_where_the_readme_shows_them():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for name in ("signin", "overview", "audit", "message", "outbox", "release"):
         assert f"docs/screenshots/{name}.png" in readme, name
+    for name in APPROVAL_SCREENSHOTS:
+        assert f"docs/screenshots/{name}.png" in readme, name
+
+
+# ------------------------------------------------------------------ approvals
+
+APPROVAL_SCREENSHOTS = ("approvals", "approve", "request", "deny", "confirm", "confirmed", "approvals-chart")
+
+
+class ApprovalDesk:
+    """The desk (in this thread) and the console (on a real server) over one copy of the history store."""
+
+    def __init__(self, desk, base_url, requests, identity, folder):
+        self.desk = desk
+        self.base_url = base_url
+        self.requests = requests          # the target's name (anna) -> its request
+        self.identity = identity          # the stand-in: its Graph holds the passes issued
+        self.folder = folder              # where var/outbox is
+
+    def run(self):
+        from test_approvals import run
+
+        run(self.desk)
+
+    def state(self, target):
+        return self.desk.approvals.get(self.requests[target].id).state
+
+
+@pytest.fixture
+def approval_console(tmp_path, history_db, identity, oauth_app):
+    """make(policy={...}, targets=...) -> ApprovalDesk: requests from lead@ (for anna, bob, kari) made for real."""
+    from werkzeug.serving import make_server
+
+    from approval_helpers import approval_config, directory, request_mail
+    from resetdesk import config as config_module
+    from resetdesk.service import Desk
+    from test_approvals import run
+
+    directory(identity)
+    identity.add_user("u-kari", "kari@contoso.no", mail="kari@contoso.no", displayName="Kari Nordmann",
+                      accountEnabled=True, onPremisesSyncEnabled=None, userType="Member", otherMails=[],
+                      proxyAddresses=["SMTP:kari@contoso.no"])
+    path = tmp_path / "desk.db"
+    shutil.copy(history_db[0], path)
+    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=False)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    holder: dict = {}
+    opened = []
+
+    def make(policy=None, targets=("anna", "bob", "kari")):
+        config = config_module.load(approval_config(
+            tmp_path, identity, oauth_app[0], policy={"operators": [OPERATOR], **(policy or {})},
+            store={"path": str(path)}, web={"public_url": base_url}))
+        store = Store(path, clock=history_clock())
+        desk = Desk(config, store=store)
+        opened.append(desk)
+        history.past_requests(store)
+        for n, target in enumerate(targets):
+            run(desk, request_mail(body=f"Please reset the password for {target}@contoso.no, locked out.\n",
+                                   subject=f"Password reset for {target.capitalize()}",
+                                   message_id=f"<browser-{n}@contoso.no>"))
+        made = {r.target: r for r in desk.approvals.requests(["pending", "awaiting_confirmation"])}
+        holder["app"] = create_app(config, base_url=base_url, clock=history_clock())
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        return ApprovalDesk(desk, base_url, {t.split("@")[0]: r for t, r in made.items()}, identity, tmp_path)
+
+    yield make
+    server.shutdown()
+    if "app" in holder:
+        holder["app"].extensions["resetdesk"].stores.close()
+    for desk in opened:
+        desk.close()
+
+
+def test_approve_a_pending_request_and_see_the_reset_recorded(page, approval_console):
+    made = approval_console()
+    anna = made.requests["anna"]
+    sign_in(page, made.base_url, APPROVER)
+    page.locator("section[aria-labelledby=approvals-heading]").screenshot(
+        path=str(SCREENSHOTS / "approvals-chart.png"))
+    assert page.locator("section[aria-labelledby=approvals-heading] svg.chart").count() == 1
+    page.click("nav >> text=Approvals")
+    assert page.inner_text("h2#waiting-heading") == "Waiting for a decision (3)"
+    card = page.locator(f"article[aria-labelledby=request-{anna.id}]")
+    assert "lead@contoso.no" in card.inner_text() and "Anna Lind" in card.inner_text()
+    assert "Time left" in card.inner_text()
+    shot(page, "approvals", full_page=True)
+
+    page.click(f"#approve-{anna.id}")
+    assert page.inner_text("h1") == f"Approve request {anna.id}?"
+    shot(page, "approve", full_page=True)
+    page.click("#confirm-approve")
+    assert f"{anna.id} approved" in page.inner_text("p.flash")
+    assert made.state("anna") == "approved"
+
+    made.run()                                    # the desk's next pass: the pass from the stand-in's Graph
+    assert made.state("anna") == "executed"
+    [issued] = made.identity.passes["u-anna"]
+    page.goto(f"{made.base_url}/approvals/{anna.id}")
+    text = page.inner_text("main")
+    assert "Done, approved by cto@contoso.no" in text and "sent to the requester" in text
+    assert "secret_sent" in text and issued["temporaryAccessPass"] not in page.content()
+    shot(page, "request", full_page=True)
+
+
+def test_deny_a_pending_request(page, approval_console):
+    made = approval_console(targets=("bob",))
+    bob = made.requests["bob"]
+    sign_in(page, made.base_url, APPROVER)
+    page.goto(f"{made.base_url}/approvals/{bob.id}")
+    page.click(f"#deny-{bob.id}")
+    page.fill("#reason", "Bob is on leave: call him first.")
+    shot(page, "deny")
+    page.click("#confirm-deny")
+    assert f"{bob.id} denied" in page.inner_text("p.flash")
+    assert made.state("bob") == "denied"
+    assert "Bob is on leave: call him first." in page.inner_text("main")
+    made.run()
+    assert made.state("bob") == "denied"
+
+
+def test_keyboard_only_approval(page, approval_console):
+    made = approval_console(targets=("kari",))
+    kari = made.requests["kari"]
+    base_url = made.base_url
+    page.goto(base_url + "/")
+    focus_on(page, "#signin")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/authorize**")
+    page.keyboard.type(APPROVER)
+    page.keyboard.press("Enter")
+    page.wait_for_url(base_url + "/")
+    focus_on(page, "header nav a:text('Approvals')")
+    page.keyboard.press("Enter")
+    page.wait_for_url(base_url + "/approvals")
+    focus_on(page, f"#approve-{kari.id}")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base_url}/approvals/{kari.id}/approve")
+    focus_on(page, "#confirm-approve")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base_url}/approvals/{kari.id}")
+    assert f"{kari.id} approved" in page.inner_text("p.flash")
+    assert made.state("kari") == "approved"
+
+
+def test_the_requester_confirms_a_request_by_signing_in(page, approval_console):
+    import re
+
+    from approval_helpers import body, outbox
+
+    made = approval_console(policy={"require_signin_confirmation": True}, targets=("anna",))
+    anna = made.requests["anna"]
+    assert made.state("anna") == "awaiting_confirmation"
+    [mail] = [m for m in outbox(made.folder) if str(m["Subject"]).startswith("Confirm your request")]
+    link = re.search(r"http://127\.0\.0\.1:\d+/confirm/[\w-]+", body(mail)).group(0)
+    page.goto(link)
+    assert page.inner_text("h1") == f"Confirm your request {anna.id}"
+    assert made.state("anna") == "awaiting_confirmation"           # opening the link changes nothing
+    shot(page, "confirm")
+    page.click("#confirm-signin")
+    assert page.input_value("#login") == "lead@contoso.no"          # the stand-in's page, hinted
+    page.click("button[type=submit]")
+    assert page.inner_text("h1") == f"Request {anna.id} confirmed"
+    shot(page, "confirmed")
+    assert made.state("anna") == "pending"
+    page.goto(link)
+    assert "used already" in page.inner_text("main")
+
+
+def test_an_older_session_signs_in_again_before_its_approval_counts(page, approval_console, monkeypatch):
+    from resetdesk.web import approval_pages
+
+    made = approval_console(targets=("anna",))
+    anna = made.requests["anna"]
+    sign_in(page, made.base_url, APPROVER)
+    later = approval_pages.wall_clock() + 3600
+    monkeypatch.setattr(approval_pages, "wall_clock", lambda: later)      # the session's sign-in is an hour old
+    page.goto(f"{made.base_url}/approvals/{anna.id}/approve")
+    assert "you will be asked to sign in again" in page.inner_text("main")
+    page.click("#confirm-approve")
+    page.wait_for_url("**/authorize**")                                  # the form's POST led on to the sign-in
+    assert made.state("anna") == "pending"
+    assert page.input_value("#login") == APPROVER
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{made.base_url}/approvals/{anna.id}")
+    assert f"{anna.id} approved" in page.inner_text("p.flash")
+    assert made.state("anna") == "approved"
+    [vote] = made.desk.store.votes(anna.id)
+    assert (vote["approver"], vote["via"]) == (APPROVER, "console")

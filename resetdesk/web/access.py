@@ -27,6 +27,7 @@ class Principal:
     roles: frozenset[str]
     method: str                     # "entra" or "local"
     oid: str = ""
+    auth_time: int = 0              # entra: when the person last entered their password or MFA (the ID token's)
 
     @property
     def permissions(self) -> frozenset[str]:

@@ -16,7 +16,12 @@ Extension points (how the approval pages plug in):
 - `Console.purposes`: name -> handler(identity, context) -> Response, for
   sign-ins started with `start_signin(purpose, ...)`; the requester's
   confirmation page starts one with `expected_oid` set and gets back an
-  Identity that passed every check in `signin.check_claims`.
+  Identity that passed every check in `signin.check_claims`;
+- `Console.role_sources`: callables (store, username) -> roles, asked at an
+  Entra sign-in besides the config's lists (an approver asked through
+  `policy.approver_group` is named on the request, not in the config).
+
+The approval pages (resetdesk/web/approval_pages.py) plug in through these.
 """
 
 from __future__ import annotations
@@ -97,6 +102,7 @@ class Console:
     overview_panels: list[Callable[[Store], Markup]] = field(default_factory=list)
     message_sections: list[Callable[[Store, str], Markup]] = field(default_factory=list)
     purposes: dict[str, Callable[[Identity, dict[str, Any]], Response]] = field(default_factory=dict)
+    role_sources: list[Callable[[Store, str], frozenset[str]]] = field(default_factory=list)
 
     @property
     def secure(self) -> bool:
@@ -205,13 +211,17 @@ def sign_in(principal: Principal, next_url: str = "/") -> Response:
 
 
 def _console_signed_in(identity: Identity, context: dict[str, Any]) -> Response:
-    roles = roles_for(console().config, identity.username)
+    desk = console()
+    roles = roles_for(desk.config, identity.username)
+    for source in desk.role_sources:
+        roles |= source(store(), identity.username)
     if not roles:
         audit("console_refused", user=identity.username, oid=identity.oid, reason="no_role")
         log.warning("console sign-in refused for %s: not an operator or approver", identity.username)
         return error_page(403, "Not allowed", f"{identity.username or 'This account'} is neither an operator "
                           "nor an approver of this desk. The attempt was recorded.")
-    return sign_in(Principal(identity.username, identity.name, roles, "entra", identity.oid), context.get("next", "/"))
+    return sign_in(Principal(identity.username, identity.name, roles, "entra", identity.oid, identity.auth_time),
+                   context.get("next", "/"))
 
 
 auth = Blueprint("auth", __name__)
@@ -240,7 +250,9 @@ def callback():
         identity = desk.signin.finish(pending.flow, request.args.to_dict(), expected_oid=pending.expected_oid) \
             if desk.signin is not None else None
     except SigninError as error:
-        audit("console_refused", purpose=pending.purpose, reason=error.reason, error=str(error))
+        # A purpose may name what the sign-in was for (a request: its message, requester, id) for the trail.
+        audit("console_refused", purpose=pending.purpose, reason=error.reason, error=str(error),
+              **pending.context.get("audit", {}))
         log.warning("sign-in refused (%s): %s", error.reason, error)
         response = error_page(403, "Sign-in refused", f"{error} The attempt was recorded.")
     else:
@@ -353,4 +365,7 @@ def create_app(config: Config, *, base_url: str, local_principal: Principal | No
     app.register_blueprint(auth)
     register(app, pages, nav=(("pages.overview", "Overview", "view"), ("pages.audit_trail", "Audit trail", "view"),
                               ("pages.outbox", "Outbox", "view")))
+    from . import approval_pages
+
+    approval_pages.install(app)
     return app
