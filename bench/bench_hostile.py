@@ -231,7 +231,7 @@ def main() -> None:
     shapes = hostile_mail.pathological(args.size, hostile_mail.BIG if not args.no_big else args.size)
     timings = []
     for name, raw in shapes:
-        seconds, outcome = in_child(lambda: hostile_mail.decide(raw, classifier, config), args.timeout)
+        seconds, outcome = in_child(lambda raw=raw: hostile_mail.decide(raw, classifier, config), args.timeout)
         timings.append((name, seconds, outcome))
         print(f"    {name[:60]:<60} {'cut off' if seconds is None else f'{seconds * 1000:,.1f} ms'}",
               file=sys.stderr, flush=True)

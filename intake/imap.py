@@ -20,7 +20,8 @@ import imaplib
 import logging
 import ssl
 import time
-from typing import Callable, Iterator, Sequence, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 from imapclient import IMAPClient
 from imapclient.exceptions import CapabilityError, LoginError
@@ -121,7 +122,7 @@ class ImapSource:
         """
         uids, sizes, uidvalidity = self._with_connection("fetch", self._list_watched)
         for batch in self._body_batches(uids, sizes):
-            bodies = self._with_connection("fetch", lambda client: self._fetch_bodies(client, batch, sizes, uidvalidity))
+            bodies = self._with_connection("fetch", lambda client, batch=batch: self._fetch_bodies(client, batch, sizes, uidvalidity))
             if bodies is None:   # UIDVALIDITY changed under us: these UIDs mean other messages now
                 log.warning("IMAP %s: stopped this fetch after a UIDVALIDITY change; the next fetch reads the folder afresh", self.name)
                 return
@@ -161,7 +162,7 @@ class ImapSource:
         target = self.config.imap[_ROLE_KEYS[role]]
         for start in range(0, len(messages), MOVE_BATCH):
             batch = messages[start:start + MOVE_BATCH]
-            self._with_connection(f"move to {target}", lambda client: self._move(client, batch, target))
+            self._with_connection(f"move to {target}", lambda client, batch=batch: self._move(client, batch, target))
 
     def close(self) -> None:
         """Log out and close the connection; the next call opens a new one."""
@@ -208,7 +209,7 @@ class ImapSource:
                 _abandon(client)
         return {"messages": messages, "missing": missing}
 
-    def __enter__(self) -> "ImapSource":
+    def __enter__(self) -> ImapSource:
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -56,7 +56,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from . import codes
 from .config import Config

@@ -71,9 +71,10 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -117,12 +118,12 @@ IN_DOUBT = "in doubt: "     # a held row's last_error starts so when a crash lef
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds: sorts as text, reads in Datasette."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 # sqlite-utils 4.x ships a migrations helper: named migrations recorded in
@@ -285,7 +286,7 @@ class OutboxRow:
     request_id: str | None = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "OutboxRow":
+    def from_row(cls, row: dict[str, Any]) -> OutboxRow:
         """An OutboxRow from a row of the outbox table."""
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
@@ -352,7 +353,7 @@ class Store:
     # -- transactions -------------------------------------------------------
 
     @contextmanager
-    def transaction(self, durable: bool = True) -> Iterator["Store"]:
+    def transaction(self, durable: bool = True) -> Iterator[Store]:
         """One atomic unit: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
 
         IMMEDIATE takes the write lock up front: the flood limits read counts
@@ -461,7 +462,7 @@ class Store:
         # Plain SQL: asked once per incoming message, and rows_where() lists the schema each time.
         cursor = self.db.execute("SELECT * FROM messages WHERE key = ?", [key])
         row = cursor.fetchone()
-        return dict(zip((column[0] for column in cursor.description), row)) if row else None
+        return dict(zip((column[0] for column in cursor.description), row, strict=True)) if row else None
 
     def add_message(self, key: str, *, mailbox: str, uid: str, uidvalidity: int | None,
                     sender: str, subject: str, size: int | None, status: str, role: str,
@@ -481,7 +482,7 @@ class Store:
         cursor = self.db.execute("SELECT * FROM messages WHERE status = 'decided' AND mailbox = ? ORDER BY received",
                                  [mailbox])
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def mark_done(self, key: str) -> None:
         """A decided message was moved to its folder (NORMAL commit: see `mark_done_many`)."""
@@ -721,7 +722,7 @@ class Store:
     def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         cursor = self.db.execute(sql, params)
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def add_request(self, row: dict[str, Any]) -> None:
         """A new approval request row (the caller's transaction)."""

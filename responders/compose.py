@@ -29,7 +29,7 @@ import email.policy
 import hashlib
 import io
 import re
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from email.charset import QP, Charset
 from email.generator import BytesGenerator
 from email.header import Header
@@ -166,7 +166,7 @@ def _common_headers(message: Message, *, to: str, subject: str, message_id: str,
     message["From"] = _address(config.desk_address())
     message["To"] = to
     message["Subject"] = _header(subject)
-    message["Date"] = format_datetime(now or datetime.now(timezone.utc))
+    message["Date"] = format_datetime(now or datetime.now(UTC))
     message["Message-ID"] = f"<{message_id}>"
     message["Auto-Submitted"] = auto_submitted
     message["X-Auto-Response-Suppress"] = "All"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jinja2
 
@@ -50,7 +51,7 @@ class Draft:
 
     __slots__ = ("subject", "text", "_html", "template")
 
-    def __init__(self, subject: str, text: str, html: "str | Callable[[], str]", template: str):
+    def __init__(self, subject: str, text: str, html: str | Callable[[], str], template: str):
         self.subject, self.text, self._html, self.template = subject, text, html, template
 
     @property

@@ -35,7 +35,8 @@ import smtplib
 import ssl
 import urllib.parse
 from pathlib import Path
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from ..config import Config
 from ..errors import ConfigError, DeliveryError, PermanentDeliveryError, TokenError, TransientDeliveryError

@@ -182,7 +182,7 @@ class Knowledge:
     reader: Reader
 
     @classmethod
-    def load(cls, directory: str | Path | None = None, config: Config | None = None) -> "Knowledge":
+    def load(cls, directory: str | Path | None = None, config: Config | None = None) -> Knowledge:
         """Graph, lexicon and learned reader from `directory` (default: the shipped data/), checked
         against each other; a missing or stale model is a KnowledgeError saying how to rebuild it."""
         config = config or load_config()
@@ -259,7 +259,7 @@ class Classifier:
         decision.missed = [FiredRule(name, graph.describe(name)) for name in _missed(graph, fired, path)]
         return decision
 
-    def _describe(self, name: str, asked: "Asked | None") -> str:
+    def _describe(self, name: str, asked: Asked | None) -> str:
         if asked is not None and name == asked.rule:
             return asked.description(self.knowledge.graph)
         return ""

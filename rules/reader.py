@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -73,7 +74,7 @@ def _char_indices(text: str) -> np.ndarray:
 def _word_indices(text: str, subject: str) -> np.ndarray:
     """Feature indices of the words, word pairs and subject words (crc32: the same in every process)."""
     words = _WORD.findall(text)
-    tokens = ["w " + w for w in words] + ["b " + a + " " + b for a, b in zip(words, words[1:])]
+    tokens = ["w " + w for w in words] + ["b " + a + " " + b for a, b in itertools.pairwise(words)]
     tokens += ["s " + w for w in _WORD.findall(subject)]
     return np.fromiter((zlib.crc32(t.encode("utf-8")) & (N_FEATURES - 1) for t in tokens), dtype=np.int64,
                        count=len(tokens))

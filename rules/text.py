@@ -50,7 +50,7 @@ def _own_text(lines: list[str], is_forward: bool) -> tuple[list[str], list[str]]
         if stripped.endswith(":") and len(stripped) <= _MAX_REPLY_HEADER and _REPLY_HEADER.match(stripped):
             return kept, ([] if not is_forward else lines[index + 1:])
         if _RULE_LINE.match(line) or _ORIGINAL.match(line) or (
-                _OUTLOOK_FROM.match(line) and any(_OUTLOOK_SENT.match(l) for l in lines[index + 1:index + 4])):
+                _OUTLOOK_FROM.match(line) and any(_OUTLOOK_SENT.match(later) for later in lines[index + 1:index + 4])):
             rest = lines[index:]
             return kept, (rest if is_forward else [])
         kept.append(line)

@@ -13,15 +13,15 @@ import os
 import shutil
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))   # `import servers` from test modules
 
-import servers  # noqa: E402
-from resetdesk.store import Store  # noqa: E402
+import servers
+from resetdesk.store import Store
 
 
 def pytest_configure(config):
@@ -149,7 +149,7 @@ def desk_config(monkeypatch, request):
 class Clock:
     """A settable clock for windows and retry times."""
 
-    def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)):
+    def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)):
         self.now = start
 
     def __call__(self) -> datetime:

@@ -41,7 +41,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 IMAP_SCOPE = "https://outlook.office365.com/.default"
 DESK_USER, DESK_PASSWORD = "desk@example.test", "desk-password"   # the help mailbox in Dovecot
@@ -282,7 +283,7 @@ class IdentityServer:
 
     # -- lifecycle
 
-    def start(self) -> "IdentityServer":
+    def start(self) -> IdentityServer:
         server = self
 
         class _Handler(http.server.BaseHTTPRequestHandler):
@@ -981,7 +982,7 @@ class ReceivedMail:
 
 
 class _RecordingHandler:
-    def __init__(self, owner: "SmtpServer"):
+    def __init__(self, owner: SmtpServer):
         self.owner = owner
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -1025,7 +1026,7 @@ class SmtpServer:
     def ca_file(self) -> Path | None:
         return self.tls.ca_file if self.tls else None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
 
@@ -1248,7 +1249,7 @@ service anvil {{
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def start(self, timeout: float = 10.0) -> "DovecotServer":
+    def start(self, timeout: float = 10.0) -> DovecotServer:
         """Start (or restart after stop()) on the same ports with the same mail."""
         if self.running:
             return self
@@ -1407,7 +1408,7 @@ service anvil {{
     def _chown_tree(self, root: Path) -> None:
         if os.geteuid() != 0:
             return
-        for dirpath, dirnames, filenames in os.walk(root):
+        for dirpath, _dirnames, filenames in os.walk(root):
             os.chown(dirpath, self._mail_uid, self._mail_gid)
             for name in filenames:
                 os.chown(os.path.join(dirpath, name), self._mail_uid, self._mail_gid)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 import servers
@@ -379,7 +379,7 @@ def test_a_reused_code_changes_nothing(tmp_path, people, oauth_app):
 def test_an_expired_code_changes_nothing(tmp_path, people, oauth_app):
     from resetdesk.store import Store
 
-    now = [datetime.now(timezone.utc)]
+    now = [datetime.now(UTC)]
     config = config_module.load(approval_config(tmp_path, people, oauth_app[0]))
     desk = Desk(config, store=Store(tmp_path / "var" / "resetdesk.db", clock=lambda: now[0]))
     run(desk, request_mail())

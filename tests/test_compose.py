@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import jinja2
 import pytest
@@ -52,7 +52,7 @@ def test_reply_headers():
     cfg = config()
     mid = compose.make_message_id(mail.key, "reply", cfg)
     sent = reparse(compose.compose_reply(mail, decision(), draft(), cfg, mid,
-                                         now=datetime(2026, 11, 2, 9, 5, tzinfo=timezone.utc)))
+                                         now=datetime(2026, 11, 2, 9, 5, tzinfo=UTC)))
     assert sent["To"].addresses[0].addr_spec == "ase.berg@contoso.no"      # From, never Reply-To
     assert sent["To"].addresses[0].display_name == "Åse Berg"
     assert sent["From"] == "help@contoso.no"

@@ -25,7 +25,7 @@ REQUEST = "Jeg har glemt passordet mitt og kommer ikke inn.\r\n"
 def malformed() -> list[tuple[str, bytes]]:
     rng = random.Random(20261124)
     items: list[tuple[str, bytes]] = []
-    for n in range(10):                                   # binary garbage
+    for _ in range(10):                                   # binary garbage
         items.append(("garbage", rng.randbytes(rng.randint(64, 8192))))
     for n in range(12):                                   # missing headers
         kind = n % 4
