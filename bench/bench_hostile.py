@@ -138,7 +138,8 @@ def audit(size: int = 4_000) -> None:
             label = f"{module.__name__.split('.')[-1]}.{name}"
             if isinstance(value, re.Pattern) and label not in skipped:
                 patterns.append((label, value))
-    patterns += [(f"html._RAW_TEXT_END[{name}]", value) for name, value in getattr(html_module, "_RAW_TEXT_END", {}).items()]
+    patterns += [(f"html._RAW_TEXT_END[{name}]", value)
+                 for name, value in getattr(html_module, "_RAW_TEXT_END", {}).items()]
     lexicon = Knowledge.load().lexicon
     for fact, compiled in lexicon.facts.items():
         patterns.append((f"lexicon fact {fact}", compiled.pattern))
@@ -184,7 +185,8 @@ def audit(size: int = 4_000) -> None:
                     if large / small < 6:
                         break
                 growth, small, large = min(trials)
-                grown.append((growth, label, repr(unit + "..." + affix), f"{small * 1000:.2f} -> {large * 1000:.2f} ms"))
+                grown.append((growth, label, repr(unit + "..." + affix),
+                              f"{small * 1000:.2f} -> {large * 1000:.2f} ms"))
     grown.sort(reverse=True)
     print(f"regex audit: {len(patterns)} patterns x {len(units) * 3} shapes at {size:,} and {4 * size:,} "
           f"characters ({time.perf_counter() - start:.0f} s); growth 4x is linear, 16x quadratic; "

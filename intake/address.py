@@ -164,7 +164,8 @@ def _parse_slowly(value: str) -> tuple[str, str]:
         raise AddressError("an RFC 2047 encoded word inside the address")
     if mailbox.domain is None or mailbox.domain.startswith("["):
         raise AddressError("no host name after the @ (a domain literal or none)")
-    return canonical_address(mailbox.local_part or "", mailbox.domain), _display_name(mailbox.display_name or "", decoded=True)
+    return (canonical_address(mailbox.local_part or "", mailbox.domain),
+            _display_name(mailbox.display_name or "", decoded=True))
 
 
 def _find(token, token_type: str):

@@ -122,9 +122,11 @@ class ImapSource:
         """
         uids, sizes, uidvalidity = self._with_connection("fetch", self._list_watched)
         for batch in self._body_batches(uids, sizes):
-            bodies = self._with_connection("fetch", lambda client, batch=batch: self._fetch_bodies(client, batch, sizes, uidvalidity))
+            bodies = self._with_connection(
+                "fetch", lambda client, batch=batch: self._fetch_bodies(client, batch, sizes, uidvalidity))
             if bodies is None:   # UIDVALIDITY changed under us: these UIDs mean other messages now
-                log.warning("IMAP %s: stopped this fetch after a UIDVALIDITY change; the next fetch reads the folder afresh", self.name)
+                log.warning("IMAP %s: stopped this fetch after a UIDVALIDITY change; the next fetch reads the folder "
+                            "afresh", self.name)
                 return
             for uid in batch:
                 size = sizes[uid]
@@ -218,7 +220,7 @@ class ImapSource:
     # ---------------------------------------------------------- connection care
 
     def _with_connection(self, what: str, operation: Callable[[IMAPClient], T], deadline: float | None = None) -> T:
-        """Run `operation` on a live, logged-in connection; reconnect with backoff and rerun it when the connection fails.
+        """Run `operation` on a live, logged-in connection; reconnect with backoff and rerun it when it fails.
 
         Gives up with `_ReconnectTimeout` at `deadline`, or after
         `imap.reconnect_give_up` seconds without a working connection.
@@ -233,7 +235,8 @@ class ImapSource:
                 now = self._now()
                 if self._down_since is None:
                     self._down_since = now
-                delay = min(settings.reconnect_initial_delay * 2 ** min(self._failures, 32), settings.reconnect_max_delay)
+                delay = min(settings.reconnect_initial_delay * 2 ** min(self._failures, 32),
+                            settings.reconnect_max_delay)
                 self._failures += 1
                 give_up_at = deadline if deadline is not None else self._down_since + settings.reconnect_give_up
                 if now + delay > give_up_at:

@@ -193,7 +193,8 @@ class Knowledge:
         reader = load_reader(folder)
         where = folder / "reader.json"
         if sorted(reader.classes) != sorted(graph.scenarios):
-            raise KnowledgeError(f"{where}: trained for other scenarios than the graph's; rebuild it with `resetdesk train`")
+            raise KnowledgeError(f"{where}: trained for other scenarios than the graph's; "
+                                 "rebuild it with `resetdesk train`")
         if reader.facts != feature_facts(lexicon):
             raise KnowledgeError(f"{where}: trained on other lexicon facts than data/lexicons has now; "
                                  f"rebuild it with `resetdesk train`")
@@ -229,7 +230,7 @@ class Classifier:
 
     def classify(self, mail: InboundMail, previous_scenario: str | None = None,
                  question: dict | None = None) -> Decision:
-        """Decide one mail; `question` is the one our earlier reply in the thread asked (its decision's facts.question)."""
+        """Decide one mail; `question` is the one our earlier reply in the thread asked (its facts.question)."""
         facts: Facts = self.extractor.extract(mail, followup=previous_scenario is not None)
         for name in _GUARDS:
             facts.flags[name] = False
@@ -281,7 +282,8 @@ class Asked:
         """Why the desk asks: the two candidates, their scores and the fact that separates them."""
         fact = graph.facts[self.question.fact]["description"]
         return (f"The reader is unsure between {self.candidates[0]} ({self.scores[0]:.2f}) and "
-                f"{self.candidates[1]} ({self.scores[1]:.2f}); whether {fact} decides (edge {self.question.edge}): ask.")
+                f"{self.candidates[1]} ({self.scores[1]:.2f}); "
+                f"whether {fact} decides (edge {self.question.edge}): ask.")
 
     def record(self) -> dict:
         """The question as the decision records it (facts.question)."""
@@ -380,7 +382,8 @@ class ReadingPolicy:
     def _evidence(self, facts: Facts, reading: Reading, scenario: str, score: float, subject: str) -> dict:
         example, similarity = self.reader.nearest_example(reading, scenario)
         own = f"{facts.own_text}\n{facts.forwarded_text}" if facts.forwarded_text else facts.own_text
-        return {"scenario": scenario, "score": round(score, 4), "sentence": self.reader.telling_sentence(own or subject, scenario),
+        return {"scenario": scenario, "score": round(score, 4),
+                "sentence": self.reader.telling_sentence(own or subject, scenario),
                 "example": example, "similarity": round(similarity, 3)}
 
     def _answer(self, facts: Facts, question: dict, previous: str) -> str:

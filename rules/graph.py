@@ -113,7 +113,8 @@ class Graph:
                 entry = self.facts.get(edge.when[0], {}).get("question")
                 if entry and not any(q.source == edge.source and q.target == edge.target for q in found):
                     text = {lang: entry[lang] for lang in LANGUAGES}
-                    found.append(Question(edge.when[0], edge.source, edge.target, edge.name, text, entry.get("yes", True),
+                    found.append(Question(edge.when[0], edge.source, edge.target, edge.name, text,
+                                          entry.get("yes", True),
                                           entry.get("ask", "both") == "towards"))
             self.__dict__["_questions"] = found
         return found
@@ -213,7 +214,8 @@ def _build(data: dict[str, Any]) -> Graph:
         for r in data.get("rules", [])
     ]
     actions = [
-        ActionRule(a["name"], a["scenario"], _words(a.get("when")), _words(a.get("unless")), a["action"], a["description"])
+        ActionRule(a["name"], a["scenario"], _words(a.get("when")), _words(a.get("unless")), a["action"],
+                   a["description"])
         for a in data.get("actions", [])
     ]
     reader = dict(READER_SETTINGS)
@@ -339,7 +341,8 @@ def to_mermaid(graph: Graph) -> str:
         lines.append(f'    {edge.source} -->|"{edge.name}: {label}"| {target}')
     for action in graph.actions:
         label = _condition_label(action.when, action.unless)
-        lines.append(f'    {action.scenario} -.->|"{action.name}: {label}"| {action.scenario}_{action.action}(["{action.action}"])')
+        lines.append(f'    {action.scenario} -.->|"{action.name}: {label}"| '
+                     f'{action.scenario}_{action.action}(["{action.action}"])')
     return "\n".join(lines) + "\n"
 
 
@@ -352,7 +355,8 @@ def to_dot(graph: Graph) -> str:
              f"  {START} [shape=oval, label={quote('mail arrives')}];",
              f"  previous [shape=hexagon, label={quote('scenario of our earlier reply')}];"]
     for name, scenario in graph.scenarios.items():
-        lines.append(f"  {name} [label={quote(name + chr(10) + scenario.title['en'] + chr(10) + '(' + scenario.action + ')')}];")
+        label = quote(name + chr(10) + scenario.title['en'] + chr(10) + '(' + scenario.action + ')')
+        lines.append(f"  {name} [label={label}];")
     for edge in graph.rules:
         target = "previous" if edge.target == PREVIOUS else edge.target
         # Short labels (the rule's name); the condition is the tooltip: full conditions made the

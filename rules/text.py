@@ -28,7 +28,8 @@ _HEADER_LINE = re.compile(r"^\s*\**(?:from|fra|sent|sendt|date|dato|to|til|cc|ko
 _SIGNATURE = re.compile(
     r"^\s*(?:--\s*|"
     r"(?:med )?(?:vennlig|venleg|beste|varm|god)(?:e|ste)? (?:hilsen|helsing)[,.!]?|mvh[,.]?|hilsen[,.]?|helsing[,.]?|"
-    r"(?:best|kind|warm|many thanks and)? ?regards[,.!]?|best[,.!]?|cheers[,.!]?|sincerely[,.]?|yours (?:truly|sincerely)[,.]?|"
+    r"(?:best|kind|warm|many thanks and)? ?regards[,.!]?|best[,.!]?|cheers[,.!]?|sincerely[,.]?|yours "
+    r"(?:truly|sincerely)[,.]?|"
     r"sent from my .{2,40}|sendt fra min .{2,40}|sendt fra .{2,40}|get outlook for .{2,30}|hent outlook for .{2,30}|"
     r"(?:this|the) (?:e-?mail|message) (?:and any attachments )?(?:is|may|contains?) .*|"
     r"denne e-?posten? (?:er|kan|inneholder) .*|"

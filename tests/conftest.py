@@ -118,8 +118,9 @@ def smtp(smtp_factory):
 
 @pytest.fixture
 def oauth_app(identity, monkeypatch):
-    """A fresh app registration allowed to open the desk mailbox (servers.DESK_USER); its secret is in RESETDESK_CLIENT_SECRET.
+    """A fresh app registration allowed to open the desk mailbox (servers.DESK_USER).
 
+    Its secret is in RESETDESK_CLIENT_SECRET.
     Fresh per test, so msal's per-process token cache never carries over between tests.
     """
     client_id, secret = identity.add_client(mailbox=servers.DESK_USER)

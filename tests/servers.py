@@ -442,7 +442,8 @@ class IdentityServer:
 
     def _install_default_routes(self) -> None:
         defaults = [
-            ("GET", r"/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration", IdentityServer._openid_configuration),
+            ("GET", r"/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration",
+             IdentityServer._openid_configuration),
             ("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", IdentityServer._token_endpoint),
             ("GET", r"/(?P<tenant>[^/]+)/discovery/v2\.0/keys", IdentityServer._keys),
             ("GET", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/authorize", IdentityServer._authorize_page),
@@ -495,7 +496,9 @@ class IdentityServer:
                             self.routes.remove(route)
                     break
         if chosen is None:
-            response = HttpResponse(404, {"error": "not_found", "error_description": f"no route for {request.method} {request.path}"})
+            response = HttpResponse(404,
+                                    {"error": "not_found",
+                                     "error_description": f"no route for {request.method} {request.path}"})
         else:
             try:
                 response = chosen.handler(self, request, params)
@@ -529,7 +532,9 @@ class IdentityServer:
     def _openid_configuration(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         tenant = params["tenant"]
         if tenant != self.tenant_id:
-            return HttpResponse(400, {"error": "invalid_tenant", "error_description": f"AADSTS90002: Tenant '{tenant}' not found."})
+            return HttpResponse(400,
+                                {"error": "invalid_tenant",
+                                 "error_description": f"AADSTS90002: Tenant '{tenant}' not found."})
         base = f"{self.base_url}/{tenant}"
         return HttpResponse(200, {
             "issuer": f"{base}/v2.0",
@@ -554,7 +559,8 @@ class IdentityServer:
             self.token_requests.append({k: v for k, v in form.items()
                                         if k not in ("client_secret", "code", "code_verifier")})
         if params["tenant"] != self.tenant_id:
-            return HttpResponse(400, {"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."})
+            return HttpResponse(400,
+                                {"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."})
         if form.get("grant_type") not in ("client_credentials", "authorization_code"):
             return HttpResponse(400, {"error": "unsupported_grant_type", "error_description":
                                       "AADSTS70003: only client_credentials and authorization_code are served here."})
@@ -579,7 +585,8 @@ class IdentityServer:
         value = secrets.token_urlsafe(32)
         if scope == GRAPH_SCOPE:
             # Graph's app-only tokens are JWTs whose `roles` claim lists the application permissions granted.
-            value = self.sign({"aud": "https://graph.microsoft.com", "iss": f"https://sts.windows.net/{self.tenant_id}/",
+            value = self.sign({"aud": "https://graph.microsoft.com",
+                               "iss": f"https://sts.windows.net/{self.tenant_id}/",
                                "iat": int(now), "nbf": int(now), "exp": int(now + self.token_lifetime),
                                "appid": form["client_id"], "tid": self.tenant_id, "roles": client["roles"],
                                "jti": secrets.token_hex(8)})
@@ -729,7 +736,8 @@ class IdentityServer:
 
     def _not_found(self, name: str) -> HttpResponse:
         return graph_error(404, "Request_ResourceNotFound",
-                           f"Resource '{name}' does not exist or one of its queried reference-property objects are not present.")
+                           f"Resource '{name}' does not exist or one of its queried reference-property objects are not "
+                           "present.")
 
     def _graph_patch_user(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         token = self._graph_token(request)
@@ -886,7 +894,8 @@ class IdentityServer:
         if user is None:
             return self._not_found(params["user"])
         with self._lock:
-            listed = [{k: v for k, v in m.items() if k != "temporaryAccessPass"} for m in self.passes.get(user["id"], [])]
+            listed = [{k: v for k, v in m.items() if k != "temporaryAccessPass"}
+                      for m in self.passes.get(user["id"], [])]
         return HttpResponse(200, {"value": listed})
 
     def _graph_delete_pass(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
@@ -928,7 +937,8 @@ class IdentityServer:
             try:
                 mime = base64.b64decode(request.body, validate=True)
             except (binascii.Error, ValueError):
-                return graph_error(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.")
+                return graph_error(400, "ErrorMimeContentInvalidBase64String",
+                                   "Invalid base64 string for MIME content.")
             parsed = email.message_from_bytes(mime, policy=policy.default)
             if not any(parsed[name] for name in ("To", "Cc", "Bcc")):
                 return graph_error(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.")
@@ -1085,7 +1095,8 @@ class SmtpServer:
         """Block until at least `count` messages arrived; AssertionError after `timeout`."""
         with self._condition:
             if not self._condition.wait_for(lambda: len(self.received) >= count, timeout):
-                raise AssertionError(f"SMTP server received {len(self.received)} message(s), expected {count} within {timeout}s")
+                raise AssertionError(f"SMTP server received {len(self.received)} message(s), expected {count} within "
+                                     f"{timeout}s")
             return list(self.received)
 
     def clear(self) -> None:
@@ -1098,7 +1109,8 @@ class SmtpServer:
 
 
 def dovecot_binary() -> str | None:
-    return shutil.which("dovecot") or next((p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.path.exists(p)), None)
+    return shutil.which("dovecot") or next(
+        (p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.path.exists(p)), None)
 
 
 class DovecotServer:
@@ -1264,7 +1276,8 @@ service anvil {{
             log.close()
         if not _wait_for(lambda: self._greets() or not self.running, timeout) or not self.running:
             self.stop()
-            raise ServerStartError(f"dovecot did not answer on {self.host}:{self.port} within {timeout}s:\n{self.log_tail()}")
+            raise ServerStartError(f"dovecot did not answer on {self.host}:{self.port} within "
+                                   f"{timeout}s:\n{self.log_tail()}")
         self.start_seconds.append(time.monotonic() - begun)
         return self
 

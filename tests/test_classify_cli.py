@@ -30,7 +30,8 @@ def test_json_has_the_contract_fields_and_errors_do_not_stop_the_run(tmp_path):
 
 
 def test_human_output_explains(tmp_path):
-    write(tmp_path, "a.eml", b"From: a@b.example\nSubject: x\n\nI forgot my user name, which email do I sign in with?\n")
+    write(tmp_path, "a.eml",
+          b"From: a@b.example\nSubject: x\n\nI forgot my user name, which email do I sign in with?\n")
     result = CliRunner().invoke(cli, ["classify", str(tmp_path)])
     assert result.exit_code == 0
     assert "scenario  forgot_username" in result.output

@@ -198,7 +198,8 @@ def test_unusable_addresses_are_refused(address):
 
 def test_threading_headers_carry_only_valid_message_ids():
     mail = parse_message(RAW.replace(b"References: <root@contoso.no> <m1@contoso.no>",
-                                     "References: <root@contoso.no> <no-at-sign> <a b@c> <ø@y> <a@b@c> <m1@contoso.no>".encode()))
+                                     "References: <root@contoso.no> <no-at-sign> <a b@c> <ø@y> <a@b@c> "
+                                     "<m1@contoso.no>".encode()))
     sent = reparse(compose.compose_reply(mail, decision(), draft(), config(), "x@contoso.no"))
     assert sent["References"] == "<root@contoso.no> <m1@contoso.no> <m2@contoso.no>"
     bad = parse_message(RAW.replace(b"Message-ID: <m2@contoso.no>", b"Message-ID: <not-an-id>"))
