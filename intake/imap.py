@@ -16,6 +16,7 @@ One `ImapSource` is used from one thread.
 
 from __future__ import annotations
 
+import functools
 import imaplib
 import logging
 import ssl
@@ -122,8 +123,8 @@ class ImapSource:
         """
         uids, sizes, uidvalidity = self._with_connection("fetch", self._list_watched)
         for batch in self._body_batches(uids, sizes):
-            bodies = self._with_connection(
-                "fetch", lambda client, batch=batch: self._fetch_bodies(client, batch, sizes, uidvalidity))
+            fetch = functools.partial(self._fetch_bodies, batch=batch, sizes=sizes, uidvalidity=uidvalidity)
+            bodies = self._with_connection("fetch", fetch)
             if bodies is None:   # UIDVALIDITY changed under us: these UIDs mean other messages now
                 log.warning("IMAP %s: stopped this fetch after a UIDVALIDITY change; the next fetch reads the folder "
                             "afresh", self.name)
@@ -164,7 +165,7 @@ class ImapSource:
         target = self.config.imap[_ROLE_KEYS[role]]
         for start in range(0, len(messages), MOVE_BATCH):
             batch = messages[start:start + MOVE_BATCH]
-            self._with_connection(f"move to {target}", lambda client, batch=batch: self._move(client, batch, target))
+            self._with_connection(f"move to {target}", functools.partial(self._move, messages=batch, target=target))
 
     def close(self) -> None:
         """Log out and close the connection; the next call opens a new one."""

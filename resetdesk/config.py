@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypedDict
 
 from .errors import ConfigError
 
@@ -76,7 +76,12 @@ def _check_verdicts(values: tuple[str, ...]) -> str:
     return ""
 
 
-_PORT = dict(minimum=1, maximum=65535)
+class _Bounds(TypedDict):
+    minimum: int
+    maximum: int
+
+
+_PORT = _Bounds(minimum=1, maximum=65535)
 _YEAR_MINUTES = 366 * 24 * 60      # windows beyond a year are a typo (and overflow the clock beyond ~10^9)
 _MONTH_SECONDS = 31 * 24 * 3600
 
@@ -402,7 +407,7 @@ def _check(table: str, key: str, setting: Setting, value: Any) -> Any:
         raise ConfigError(f"{where}: expected {_type_name(setting.type)}, got boolean")
     if not isinstance(value, setting.type):
         raise ConfigError(f"{where}: expected {_type_name(setting.type)}, got {type(value).__name__}")
-    if setting.type is list:
+    if isinstance(value, list):     # setting.type is list: checked above
         if not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{where}: expected a list of strings")
         value = tuple(value)

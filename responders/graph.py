@@ -38,11 +38,14 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timedelta, UTC
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..errors import ResetdeskError, TokenError
 from ..rules.preflight import RoleFacts
+
+if TYPE_CHECKING:
+    import requests     # for the annotation: _open imports it when first used
 
 log = logging.getLogger("resetdesk.graph")
 
@@ -168,7 +171,7 @@ class GraphClient:
         self.tokens = tokens or TokenProvider(config)
         self.ca_file = str(config.resolve_path(config.oauth.ca_file)) if config.oauth.ca_file else ""
         self.sleep = sleep
-        self._session = None
+        self._session: requests.Session | None = None
 
     # -- plumbing -----------------------------------------------------------
 

@@ -80,6 +80,7 @@ class Renderer:
         self.graph = graph
         # Compiled now, so a missing or broken template stops the desk at start, not at the first mail.
         # A reply's templates are keyed (language, suffix); a question's ("clarify", language, suffix).
+        self.templates: dict[tuple[str, ...], jinja2.Template]
         self.templates = {(language, suffix): template(f"reply.{language}.{suffix}.j2", template_dir)
                           for language in LANGUAGES for suffix in ("txt", "html")}
         self.templates.update({("clarify", language, suffix): template(f"clarify.{language}.{suffix}.j2", template_dir)

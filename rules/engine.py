@@ -67,7 +67,7 @@ class _QuietHost(durable_engine.Host):
 def _condition(node: str, when, unless) -> dict:
     # Events carry only the facts that hold, so "unless" is "not present":
     # a short event is a cheaper JSON round trip on every step of the walk.
-    terms = [{"at": node}]
+    terms: list[dict[str, Any]] = [{"at": node}]
     terms += [{fact: True} for fact in when]
     terms += [{"$nex": {fact: 1}} for fact in unless]
     return {"m": {"$and": terms}}
@@ -81,7 +81,7 @@ class RuleEngine:
         self.name = f"resetdesk_{next(_ruleset_numbers)}"
         self._thread = threading.get_ident()
         self._sessions = itertools.count(1)
-        self._trace: dict[str, list] = {}
+        self._trace: dict[str, list[tuple[str, ...]]] = {}
         actions, ruleset = {}, {}
 
         for node in [START] + list(graph.scenarios):
@@ -134,11 +134,12 @@ class RuleEngine:
         if previous is not None and previous not in self.graph.scenarios:
             previous = None
         sid = str(next(self._sessions))
-        event = {"sid": sid, "at": START, "previous": previous or ""}
+        event: dict[str, Any] = {"sid": sid, "at": START, "previous": previous or ""}
         event.update({name: True for name in self.graph.facts if facts.get(name)})
         if previous is None:
             event.pop("followup", None)
-        self._trace[sid] = trace = []
+        trace: list[tuple[str, ...]] = []
+        self._trace[sid] = trace
         try:
             # An action that raised makes post() raise; one that never ran leaves
             # the trace without a settle, which is checked below.
@@ -256,6 +257,7 @@ class Classifier:
             previous_scenario=previous_scenario,
         )
         if action == "clarify":
+            assert asked is not None    # only an unsure reading makes a clarify (above)
             decision.facts["question"] = asked.record()
         decision.missed = [FiredRule(name, graph.describe(name)) for name in _missed(graph, fired, path)]
         return decision
@@ -391,13 +393,14 @@ class ReadingPolicy:
         flags = facts.flags
         fact = question.get("fact", "")
         entry = self.graph.facts.get(fact, {}).get("question")
-        start = question.get("from") if question.get("from") in self.graph.scenarios else previous
+        start: str = question["from"] if question.get("from") in self.graph.scenarios else previous
         if entry is None:
             flags["answer_unclear"] = True
             return start
         # Only the first sentence answers (addresses left out: "contoso.no" says no "no");
         # negations are not blanked here: "no" is the answer.
-        head = fold(_ADDRESS.sub(" ", _FIRST_SENTENCE.match(facts.own_text.strip()[:120]).group(0)))
+        first = _FIRST_SENTENCE.match(facts.own_text.strip()[:120])     # it matches any text, '' too
+        head = fold(_ADDRESS.sub(" ", first.group(0) if first else ""))
         said = self.lexicon.search(("answer_yes", "answer_no", "answer_unsure"), head)
         yes_means = bool(entry.get("yes", True))
         votes = set()

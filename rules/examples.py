@@ -176,7 +176,7 @@ def corpus_records(corpus_dir: str | Path) -> list[dict]:
     from ..intake.parse import parse_message
 
     corpus_dir = Path(corpus_dir)
-    records = []
+    records: list[dict] = []
     with (corpus_dir / "labels.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             mail = parse_message((corpus_dir / "mail" / row["file"]).read_bytes())

@@ -79,7 +79,7 @@ class Graph:
     """The knowledge graph as loaded and checked: scenarios, resources, facts, rules and actions."""
     scenarios: dict[str, Scenario]
     resources: dict[str, dict[str, Any]]
-    facts: dict[str, dict[str, str]]
+    facts: dict[str, dict[str, Any]]     # facts.<name> as in graph.toml: help text, question table
     rules: list[Edge]
     actions: list[ActionRule]
     source: str = ""
@@ -135,7 +135,12 @@ class Graph:
                 if all(f in facts for f in edge.when) and not any(f in facts for f in edge.unless):
                     fired.append(edge.name)
                     facts.difference_update(edge.consumes)
-                    node = previous if edge.target == PREVIOUS else edge.target
+                    if edge.target == PREVIOUS:
+                        # Only a followup goes back, and `followup` was dropped above when there is no previous.
+                        assert previous is not None
+                        node = previous
+                    else:
+                        node = edge.target
                     break
             else:
                 if node == START:
@@ -265,13 +270,13 @@ def check_graph(graph: Graph) -> None:
         if action.action not in ACTIONS:
             problems.append(f"action {action.name!r}: unknown action {action.action!r}")
     for name, entry in graph.facts.items():
-        question = entry.get("question")
-        if question is not None:
+        asked = entry.get("question")
+        if asked is not None:
             for lang in LANGUAGES:
-                if not isinstance(question, dict) or not isinstance(question.get(lang), str):
+                if not isinstance(asked, dict) or not isinstance(asked.get(lang), str):
                     problems.append(f"facts.{name}.question.{lang}: missing")
-            if isinstance(question, dict) and question.get("ask", "both") not in ("both", "towards"):
-                problems.append(f"facts.{name}.question.ask: {question.get('ask')!r} is not 'both' or 'towards'")
+            if isinstance(asked, dict) and asked.get("ask", "both") not in ("both", "towards"):
+                problems.append(f"facts.{name}.question.ask: {asked.get('ask')!r} is not 'both' or 'towards'")
     for name, scenario in graph.scenarios.items():
         for fact in scenario.reader_facts:
             if fact not in graph.facts:

@@ -157,7 +157,8 @@ class Reader:
         """The sha256 of the examples the model was trained on."""
         return self.meta["training"]["sha256"]
 
-    def _logits(self, indices: np.ndarray, values: np.ndarray, facts: set[str] = frozenset()) -> np.ndarray:
+    def _logits(self, indices: np.ndarray, values: np.ndarray,
+                facts: set[str] | frozenset[str] = frozenset()) -> np.ndarray:
         logits = values @ self.coef[indices] + self.intercept
         for name in facts:
             row = self._fact_rows.get(name)
