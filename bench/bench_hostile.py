@@ -138,7 +138,8 @@ def audit(size: int = 4_000) -> None:
             label = f"{module.__name__.split('.')[-1]}.{name}"
             if isinstance(value, re.Pattern) and label not in skipped:
                 patterns.append((label, value))
-    patterns += [(f"html._RAW_TEXT_END[{name}]", value) for name, value in getattr(html_module, "_RAW_TEXT_END", {}).items()]
+    patterns += [(f"html._RAW_TEXT_END[{name}]", value)
+                 for name, value in getattr(html_module, "_RAW_TEXT_END", {}).items()]
     lexicon = Knowledge.load().lexicon
     for fact, compiled in lexicon.facts.items():
         patterns.append((f"lexicon fact {fact}", compiled.pattern))
@@ -184,7 +185,8 @@ def audit(size: int = 4_000) -> None:
                     if large / small < 6:
                         break
                 growth, small, large = min(trials)
-                grown.append((growth, label, repr(unit + "..." + affix), f"{small * 1000:.2f} -> {large * 1000:.2f} ms"))
+                grown.append((growth, label, repr(unit + "..." + affix),
+                              f"{small * 1000:.2f} -> {large * 1000:.2f} ms"))
     grown.sort(reverse=True)
     print(f"regex audit: {len(patterns)} patterns x {len(units) * 3} shapes at {size:,} and {4 * size:,} "
           f"characters ({time.perf_counter() - start:.0f} s); growth 4x is linear, 16x quadratic; "
@@ -231,7 +233,7 @@ def main() -> None:
     shapes = hostile_mail.pathological(args.size, hostile_mail.BIG if not args.no_big else args.size)
     timings = []
     for name, raw in shapes:
-        seconds, outcome = in_child(lambda: hostile_mail.decide(raw, classifier, config), args.timeout)
+        seconds, outcome = in_child(lambda raw=raw: hostile_mail.decide(raw, classifier, config), args.timeout)
         timings.append((name, seconds, outcome))
         print(f"    {name[:60]:<60} {'cut off' if seconds is None else f'{seconds * 1000:,.1f} ms'}",
               file=sys.stderr, flush=True)

@@ -144,7 +144,7 @@ def _parse_slowly(value: str) -> tuple[str, str]:
         raise AddressError(f"not an RFC 5322 address: {type(error).__name__}: {error}") from None
     if rest:
         raise AddressError(f"unparseable text after the address: {rest[:40]!r}")
-    addresses = [token for token in parsed if token.token_type == "address"]
+    addresses = parsed.addresses    # the parts whose token_type is "address"
     if any(token.token_type != "address" for token in parsed):   # a comma: a list, or an empty element
         raise AddressError(f"a list of {len(addresses)} address(es) where one mailbox belongs")
     if len(addresses) != 1:
@@ -164,7 +164,8 @@ def _parse_slowly(value: str) -> tuple[str, str]:
         raise AddressError("an RFC 2047 encoded word inside the address")
     if mailbox.domain is None or mailbox.domain.startswith("["):
         raise AddressError("no host name after the @ (a domain literal or none)")
-    return canonical_address(mailbox.local_part or "", mailbox.domain), _display_name(mailbox.display_name or "", decoded=True)
+    return (canonical_address(mailbox.local_part or "", mailbox.domain),
+            _display_name(mailbox.display_name or "", decoded=True))
 
 
 def _find(token, token_type: str):

@@ -115,8 +115,8 @@ def _tokens(markup: str, out: _TextExtractor) -> None:
             continue
         out.data(markup[position:opening])
         if markup.startswith("<!--", opening):
-            end = _COMMENT_END.search(markup, opening + 4)
-            position = end.end() if end else length
+            comment_end = _COMMENT_END.search(markup, opening + 4)
+            position = comment_end.end() if comment_end else length
         elif name is None:
             # <!DOCTYPE>, <![if ...]>, <?xml ...?>, </ x>: bogus comments up to the first '>'.
             end = markup.find(">", opening + 2)

@@ -16,11 +16,13 @@ One `ImapSource` is used from one thread.
 
 from __future__ import annotations
 
+import functools
 import imaplib
 import logging
 import ssl
 import time
-from typing import Callable, Iterator, Sequence, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 from imapclient import IMAPClient
 from imapclient.exceptions import CapabilityError, LoginError
@@ -121,9 +123,11 @@ class ImapSource:
         """
         uids, sizes, uidvalidity = self._with_connection("fetch", self._list_watched)
         for batch in self._body_batches(uids, sizes):
-            bodies = self._with_connection("fetch", lambda client: self._fetch_bodies(client, batch, sizes, uidvalidity))
+            fetch = functools.partial(self._fetch_bodies, batch=batch, sizes=sizes, uidvalidity=uidvalidity)
+            bodies = self._with_connection("fetch", fetch)
             if bodies is None:   # UIDVALIDITY changed under us: these UIDs mean other messages now
-                log.warning("IMAP %s: stopped this fetch after a UIDVALIDITY change; the next fetch reads the folder afresh", self.name)
+                log.warning("IMAP %s: stopped this fetch after a UIDVALIDITY change; the next fetch reads the folder "
+                            "afresh", self.name)
                 return
             for uid in batch:
                 size = sizes[uid]
@@ -161,7 +165,7 @@ class ImapSource:
         target = self.config.imap[_ROLE_KEYS[role]]
         for start in range(0, len(messages), MOVE_BATCH):
             batch = messages[start:start + MOVE_BATCH]
-            self._with_connection(f"move to {target}", lambda client: self._move(client, batch, target))
+            self._with_connection(f"move to {target}", functools.partial(self._move, messages=batch, target=target))
 
     def close(self) -> None:
         """Log out and close the connection; the next call opens a new one."""
@@ -208,7 +212,7 @@ class ImapSource:
                 _abandon(client)
         return {"messages": messages, "missing": missing}
 
-    def __enter__(self) -> "ImapSource":
+    def __enter__(self) -> ImapSource:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -217,7 +221,7 @@ class ImapSource:
     # ---------------------------------------------------------- connection care
 
     def _with_connection(self, what: str, operation: Callable[[IMAPClient], T], deadline: float | None = None) -> T:
-        """Run `operation` on a live, logged-in connection; reconnect with backoff and rerun it when the connection fails.
+        """Run `operation` on a live, logged-in connection; reconnect with backoff and rerun it when it fails.
 
         Gives up with `_ReconnectTimeout` at `deadline`, or after
         `imap.reconnect_give_up` seconds without a working connection.
@@ -232,7 +236,8 @@ class ImapSource:
                 now = self._now()
                 if self._down_since is None:
                     self._down_since = now
-                delay = min(settings.reconnect_initial_delay * 2 ** min(self._failures, 32), settings.reconnect_max_delay)
+                delay = min(settings.reconnect_initial_delay * 2 ** min(self._failures, 32),
+                            settings.reconnect_max_delay)
                 self._failures += 1
                 give_up_at = deadline if deadline is not None else self._down_since + settings.reconnect_give_up
                 if now + delay > give_up_at:

@@ -66,8 +66,9 @@ def _parseparam(value) -> list[str]:
     return params
 
 
-STDLIB_PARSEPARAM = email.message._parseparam
-email.message._parseparam = _parseparam
+# typeshed leaves out the stdlib's private helper.
+STDLIB_PARSEPARAM = email.message._parseparam  # type: ignore[attr-defined]
+email.message._parseparam = _parseparam  # type: ignore[attr-defined]
 
 
 class _BodyParser(mailparser.MailParser):
@@ -285,7 +286,8 @@ def _stdlib_body(message: email.message.Message) -> Body:
     except RecursionError:
         raise MailParseError("unparseable MIME: nested too deeply") from None
     body = Body()
-    plain, html = [], []
+    plain: list[str] = []
+    html: list[str] = []
     for part in parts:
         content_type = part.get_content_type()
         body.defects.extend(f"{content_type}: {type(defect).__name__}: {defect}" for defect in part.defects)
@@ -335,6 +337,8 @@ class MimeFieldCutDefect(email.errors.HeaderDefect):
 class _Message(email.message.Message):
     """compat32's Message, its Content-* fields cut to the budget as they are parsed (any mail with many ';')."""
 
+    _headers: list[tuple[str, str]]     # compat32's field list; typeshed leaves the private attribute out
+
     def set_raw(self, name, value):
         if (len(value) > MAX_MIME_FIELD or value.count(";") > MAX_PARAMETERS) \
                 and name.lower().startswith("content-"):
@@ -364,7 +368,7 @@ def read_body(message: email.message.Message) -> Body:
         body = _stdlib_body(message)
         body.defects.insert(0, f"mail-parser failed ({type(error).__name__}: {error}): read with the stdlib")
     else:
-        defects = []
+        defects: list[str] = []
         for entry in parsed.defects:
             for part_type, items in entry.items():
                 defects.extend(f"{part_type}: {item}" for item in items)
@@ -406,7 +410,8 @@ def parse_message(data: bytes) -> InboundMail:
         # mail-parser gets the MIME structure only: it would spend most of its
         # time parsing Received and address headers that are read above.
         # (One pass over the stdlib's header list; `del` per name rescans it.)
-        message._headers[:] = [(name, value) for name, value in message._headers
+        # typeshed leaves out compat32's private field list.
+        message._headers[:] = [(name, value) for name, value in message._headers  # type: ignore[attr-defined]
                                if name.lower().startswith("content-") or name.lower() == "mime-version"]
     except MailParseError:
         raise

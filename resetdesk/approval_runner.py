@@ -51,7 +51,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .approvals import LINK_MINUTES, ApprovalBook, ApprovalConflict, ApprovalRequest, State, dry_run
 from .codes import new_password

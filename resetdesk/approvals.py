@@ -56,7 +56,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from . import codes
 from .config import Config
@@ -305,7 +306,8 @@ class ApprovalBook:
         targets = list(dict.fromkeys(t.lower() for t in decision.targets))
         screen = screen_targets(
             targets, requester, policy.protected,
-            requester_count=self.store.count_requests("requester", requester, DAY_MINUTES, exclude_states=(State.REFUSED,)),
+            requester_count=self.store.count_requests("requester", requester, DAY_MINUTES,
+                                                      exclude_states=(State.REFUSED,)),
             target_counts={t: self.store.count_requests("target", t, DAY_MINUTES, exclude_states=(State.REFUSED,))
                            for t in targets},
             max_per_requester=approval.max_per_requester_per_day, max_per_target=approval.max_per_target_per_day)

@@ -86,7 +86,8 @@ class TokenProvider:
             log.warning("token request for %s failed: %s", scope, code)
             raise TokenError(f"token request for {scope} refused: {code}: {description}".rstrip(": "))
         if result.get("token_source") == "identity_provider":
-            log.info("new access token for %s (client %s, expires in %ss)", scope, self.client_id, result.get("expires_in"))
+            log.info("new access token for %s (client %s, expires in %ss)", scope, self.client_id,
+                     result.get("expires_in"))
         return result["access_token"]
 
     def invalidate(self, token: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from .config import Config
 from .errors import MailParseError, ResetdeskError
@@ -75,7 +75,8 @@ def explain(result: dict) -> str:
         if name not in overruled:
             lines.append(f"            {name}: lexicon \"{phrase}\"")
     for name, why in learned.get("facts", {}).items():
-        lines.append(f"            {name}: reader, {why['scenario']} {why['score']:.2f}, \"{_short(why['sentence'])}\", "
+        lines.append(f"            {name}: reader, {why['scenario']} {why['score']:.2f}, "
+                     f"\"{_short(why['sentence'])}\", "
                      f"nearest example {why['example'] or '-'} ({why['similarity']:.2f})")
     for name, phrase in overruled.items():
         lines.append(f"            (not {name}: lexicon \"{phrase}\" overruled by the reader)")

@@ -19,7 +19,8 @@ def cli():
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
 @click.option("--once", is_flag=True, help="Process what is waiting, send what is due, and exit.")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default=None, help="Log line format (default: the config's log.format).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
+              help="Log line format (default: the config's log.format).")
 def run(config_path, once, log_format):
     """Run the desk: watch the mailbox, classify, reply.
 
@@ -117,7 +118,8 @@ def _check_store_path(config) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file (its [policy] decides who may request resets).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="The TOML config file (its [policy] decides who may request resets).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
 def classify(files, config_path, as_json):
     """Classify mail files (.eml) and explain each decision.
@@ -138,9 +140,12 @@ def classify(files, config_path, as_json):
 
 
 @cli.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file (reader.model: where the model goes; reader.examples: your own examples).")
-@click.option("--examples", "sources", multiple=True, type=click.Path(exists=True), help="Train on these .jsonl files or folders instead (repeatable).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write the model here instead of reader.model or the shipped data/model.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="The TOML config file (reader.model: where the model goes; reader.examples: your own examples).")
+@click.option("--examples", "sources", multiple=True, type=click.Path(exists=True),
+              help="Train on these .jsonl files or folders instead (repeatable).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write the model here instead of reader.model or the shipped data/model.")
 def train(config_path, sources, out_dir):
     """Train the learned reader on the labelled examples and write its model.
 
@@ -171,7 +176,8 @@ def train(config_path, sources, out_dir):
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]), default="mermaid", show_default=True,
               help="Mermaid (Markdown, GitHub), Graphviz DOT, or SVG laid out by resetdesk (no Graphviz needed).")
-@click.option("--data-dir", type=click.Path(file_okay=False), help="A knowledge directory other than the shipped data/.")
+@click.option("--data-dir", type=click.Path(file_okay=False),
+              help="A knowledge directory other than the shipped data/.")
 def graph(fmt, data_dir):
     """Export the knowledge graph: scenarios, the rules between them, actions.
 
@@ -417,7 +423,8 @@ def _decide(config_path, request_id, approver, verb, reason=""):
 
 @approvals.command("approve")
 @click.argument("request_id")
-@click.option("--as", "approver", required=True, metavar="APPROVER", help="The approver's address (one the request asked).")
+@click.option("--as", "approver", required=True, metavar="APPROVER",
+              help="The approver's address (one the request asked).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
 def approvals_approve(request_id, approver, config_path):
     """Approve a pending request as one of its approvers.
@@ -429,7 +436,8 @@ def approvals_approve(request_id, approver, config_path):
 
 @approvals.command("deny")
 @click.argument("request_id")
-@click.option("--as", "approver", required=True, metavar="APPROVER", help="The approver's address (one the request asked).")
+@click.option("--as", "approver", required=True, metavar="APPROVER",
+              help="The approver's address (one the request asked).")
 @click.option("--reason", required=True, help="Why: the requester reads it.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The TOML config file.")
 def approvals_deny(request_id, approver, reason, config_path):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypedDict
 
 from .errors import ConfigError
 
@@ -76,7 +76,12 @@ def _check_verdicts(values: tuple[str, ...]) -> str:
     return ""
 
 
-_PORT = dict(minimum=1, maximum=65535)
+class _Bounds(TypedDict):
+    minimum: int
+    maximum: int
+
+
+_PORT = _Bounds(minimum=1, maximum=65535)
 _YEAR_MINUTES = 366 * 24 * 60      # windows beyond a year are a typo (and overflow the clock beyond ~10^9)
 _MONTH_SECONDS = 31 * 24 * 3600
 
@@ -85,38 +90,66 @@ _MONTH_SECONDS = 31 * 24 * 3600
 SCHEMA: dict[str, dict[str, Setting]] = {
     "policy": {
         "desk_address": Setting(str, "", "The help mailbox's own address: mail from it is never answered."),
-        "trusted_authserv_ids": _list("authserv-ids whose Authentication-Results header is trusted (the topmost one counts)."),
-        "requesters": _list("Addresses allowed to ask the desk to reset a password (still needs verification and approval)."),
+        "trusted_authserv_ids": _list("authserv-ids whose Authentication-Results header is trusted (the topmost one "
+                                      "counts)."),
+        "requesters": _list("Addresses allowed to ask the desk to reset a password (still needs verification and "
+                            "approval)."),
         "approvers": _list("Addresses allowed to approve a reset; never the requester of the same reset."),
         "operators": _list("Addresses allowed on the web console to look at decisions and the audit trail "
                            "and release held replies."),
-        "reply_address": Setting(str, "from", "Where replies go: 'from' (the From address) or 'return_path'. Never Reply-To.", ("from", "return_path")),
-        "requester_group": Setting(str, "", "Object id of an Entra group whose members may request resets too (checked with Graph checkMemberGroups); empty: only `requesters`."),
-        "approver_group": Setting(str, "", "Object id of an Entra group whose members may approve too (read with Graph); empty: only `approvers`."),
-        "protected": _list("Accounts the desk never resets, whatever anyone approves (break-glass accounts): UPNs or addresses."),
-        "verification": Setting(str, "gateway", "How a sender is verified: 'gateway' (a trusted Authentication-Results says dmarc=pass) or 'exchange-online' (Exchange's own organization headers; requests then wait for a sign-in confirmation).", ("gateway", "exchange-online")),
-        "allow_hybrid": Setting(bool, False, "exchange-online: also accept mail Exchange marks as from on-premises (X-MS-Exchange-CrossTenant-FromEntityHeader: HybridOnPrem)."),
-        "require_signin_confirmation": Setting(bool, False, "Requests wait in awaiting_confirmation until the requester confirms by signing in with Entra ID and MFA (always so with verification = exchange-online)."),
+        "reply_address": Setting(str, "from",
+                                 "Where replies go: 'from' (the From address) or 'return_path'. Never Reply-To.",
+                                 ("from", "return_path")),
+        "requester_group": Setting(str, "",
+                                   "Object id of an Entra group whose members may request resets too (checked with "
+                                   "Graph checkMemberGroups); empty: only `requesters`."),
+        "approver_group": Setting(str, "",
+                                  "Object id of an Entra group whose members may approve too (read with Graph); empty: "
+                                  "only `approvers`."),
+        "protected": _list("Accounts the desk never resets, whatever anyone approves (break-glass accounts): UPNs or "
+                           "addresses."),
+        "verification": Setting(str, "gateway",
+                                "How a sender is verified: 'gateway' (a trusted Authentication-Results says "
+                                "dmarc=pass) or 'exchange-online' (Exchange's own organization headers; requests then "
+                                "wait for a sign-in confirmation).", ("gateway", "exchange-online")),
+        "allow_hybrid": Setting(bool, False,
+                                "exchange-online: also accept mail Exchange marks as from on-premises "
+                                "(X-MS-Exchange-CrossTenant-FromEntityHeader: HybridOnPrem)."),
+        "require_signin_confirmation": Setting(bool, False,
+                                               "Requests wait in awaiting_confirmation until the requester confirms by "
+                                               "signing in with Entra ID and MFA (always so with verification = "
+                                               "exchange-online)."),
     },
     "imap": {
         "host": Setting(str, "", "IMAP server; empty means no IMAP: the local Maildir is used."),
         "port": Setting(int, 993, "IMAP port (993 for ssl, 143 for starttls/plain).", **_PORT),
-        "security": Setting(str, "ssl", "ssl | starttls | plain (plain only for tests on loopback).", ("ssl", "starttls", "plain")),
-        "auth": Setting(str, "password", "password | oauth (XOAUTH2 with an app-only token, for Exchange Online).", ("password", "oauth")),
+        "security": Setting(str, "ssl", "ssl | starttls | plain (plain only for tests on loopback).",
+                            ("ssl", "starttls", "plain")),
+        "auth": Setting(str, "password", "password | oauth (XOAUTH2 with an app-only token, for Exchange Online).",
+                        ("password", "oauth")),
         "username": Setting(str, "", "Login name (the mailbox address for XOAUTH2)."),
         "password_env": Setting(str, "RESETDESK_IMAP_PASSWORD", "Environment variable holding the IMAP password."),
         "folder": Setting(str, "INBOX", "The folder the desk watches."),
         "answered_folder": Setting(str, "resetdesk/answered", "Where answered mail is moved (created when missing)."),
-        "ignored_folder": Setting(str, "resetdesk/ignored", "Where machine mail, and mail from machine or own addresses, is moved."),
-        "needs_human_folder": Setting(str, "resetdesk/needs-human", "Where escalated, unparseable, too large, approval-waiting and held-back (flood limits) mail is moved."),
+        "ignored_folder": Setting(str, "resetdesk/ignored",
+                                  "Where machine mail, and mail from machine or own addresses, is moved."),
+        "needs_human_folder": Setting(str, "resetdesk/needs-human",
+                                      "Where escalated, unparseable, too large, approval-waiting and held-back (flood "
+                                      "limits) mail is moved."),
         "idle": Setting(bool, True, "Use IMAP IDLE when the server offers it."),
-        "poll_interval": Setting((int, float), 30.0, "Seconds between polls without IDLE; also the IDLE re-check interval.", above=0),
+        "poll_interval": Setting((int, float), 30.0,
+                                 "Seconds between polls without IDLE; also the IDLE re-check interval.", above=0),
         "timeout": Setting((int, float), 30.0, "Socket timeout in seconds.", above=0),
         "ca_file": Setting(str, "", "CA bundle to verify the server with (empty: the system's)."),
         # 0 would reconnect in a tight loop: the delay only ever doubles.
-        "reconnect_initial_delay": Setting((int, float), 0.5, "Seconds before the first reconnect after a lost connection; doubles per failed attempt.", above=0, maximum=_MONTH_SECONDS),
-        "reconnect_max_delay": Setting((int, float), 30.0, "Cap in seconds on the wait between reconnect attempts.", above=0, not_below="reconnect_initial_delay", maximum=_MONTH_SECONDS),
-        "reconnect_give_up": Setting((int, float), 300.0, "Seconds of failed reconnects after which fetch/move raise IntakeConnectionError.", minimum=0, maximum=_MONTH_SECONDS),
+        "reconnect_initial_delay": Setting((int, float), 0.5,
+                                           "Seconds before the first reconnect after a lost connection; doubles per "
+                                           "failed attempt.", above=0, maximum=_MONTH_SECONDS),
+        "reconnect_max_delay": Setting((int, float), 30.0, "Cap in seconds on the wait between reconnect attempts.",
+                                       above=0, not_below="reconnect_initial_delay", maximum=_MONTH_SECONDS),
+        "reconnect_give_up": Setting((int, float), 300.0,
+                                     "Seconds of failed reconnects after which fetch/move raise IntakeConnectionError.",
+                                     minimum=0, maximum=_MONTH_SECONDS),
     },
     "oauth": {
         "tenant_id": Setting(str, "", "Entra ID tenant (directory) id."),
@@ -125,43 +158,78 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "authority": Setting(str, "", "Authority URL; empty means https://login.microsoftonline.com/<tenant_id>."),
         "imap_scope": Setting(str, "https://outlook.office365.com/.default", "Scope of the IMAP XOAUTH2 token."),
         "ca_file": Setting(str, "", "CA bundle for the identity platform (empty: the system's); for tests."),
-        "certificate_path": Setting(str, "", "A certificate credential instead of the client secret: a PEM file with the private key (and the certificate), or a .pfx/.p12 file."),
-        "certificate_thumbprint": Setting(str, "", "SHA-1 thumbprint (hex) of the certificate registered on the app; empty: computed from the certificate in certificate_path."),
-        "public_certificate": Setting(bool, False, "Send the certificate with each token request (subject name and issuer authentication)."),
-        "certificate_password_env": Setting(str, "RESETDESK_CERTIFICATE_PASSWORD", "Environment variable holding the certificate file's password, when it has one."),
+        "certificate_path": Setting(str, "",
+                                    "A certificate credential instead of the client secret: a PEM file with the "
+                                    "private key (and the certificate), or a .pfx/.p12 file."),
+        "certificate_thumbprint": Setting(str, "",
+                                          "SHA-1 thumbprint (hex) of the certificate registered on the app; empty: "
+                                          "computed from the certificate in certificate_path."),
+        "public_certificate": Setting(bool, False,
+                                      "Send the certificate with each token request (subject name and issuer "
+                                      "authentication)."),
+        "certificate_password_env": Setting(str, "RESETDESK_CERTIFICATE_PASSWORD",
+                                            "Environment variable holding the certificate file's password, when it has "
+                                            "one."),
     },
     "smtp": {
         "host": Setting(str, "", "SMTP server; empty means replies go to the outbox Maildir."),
         "port": Setting(int, 587, "SMTP port (465 ssl, 587 starttls).", **_PORT),
-        "security": Setting(str, "starttls", "ssl | starttls | plain (plain only for tests on loopback).", ("ssl", "starttls", "plain")),
+        "security": Setting(str, "starttls", "ssl | starttls | plain (plain only for tests on loopback).",
+                            ("ssl", "starttls", "plain")),
         "username": Setting(str, "", "SMTP AUTH user; empty means no AUTH."),
         "password_env": Setting(str, "RESETDESK_SMTP_PASSWORD", "Environment variable holding the SMTP password."),
         "from_address": Setting(str, "", "Envelope and header sender of replies; empty means policy.desk_address."),
         "timeout": Setting((int, float), 30.0, "Socket timeout in seconds.", above=0),
         "ca_file": Setting(str, "", "CA bundle to verify the server with (empty: the system's)."),
-        "null_sender": Setting(bool, False, "Send with the null envelope sender MAIL FROM:<> (RFC 3834); off because submission servers usually require the login's address."),
-        "retry_initial_seconds": Setting((int, float), 60.0, "Wait before retrying after a temporary failure (a 4xx, or the server down); doubles each time.", minimum=0, maximum=_MONTH_SECONDS),
-        "retry_max_seconds": Setting((int, float), 3600.0, "Cap on the wait between retries.", minimum=0, not_below="retry_initial_seconds", maximum=_MONTH_SECONDS),
-        "max_attempts": Setting(int, 20, "A message still refused for now after this many attempts is marked failed.", minimum=1),
+        "null_sender": Setting(bool, False,
+                               "Send with the null envelope sender MAIL FROM:<> (RFC 3834); off because submission "
+                               "servers usually require the login's address."),
+        "retry_initial_seconds": Setting((int, float), 60.0,
+                                         "Wait before retrying after a temporary failure (a 4xx, or the server down); "
+                                         "doubles each time.", minimum=0, maximum=_MONTH_SECONDS),
+        "retry_max_seconds": Setting((int, float), 3600.0, "Cap on the wait between retries.", minimum=0,
+                                     not_below="retry_initial_seconds", maximum=_MONTH_SECONDS),
+        "max_attempts": Setting(int, 20, "A message still refused for now after this many attempts is marked failed.",
+                                minimum=1),
     },
     "graph": {
-        "send_mail": Setting(bool, False, "Send replies with Graph sendMail instead of SMTP (app-only, per [oauth]; the app needs Mail.Send)."),
+        "send_mail": Setting(bool, False,
+                             "Send replies with Graph sendMail instead of SMTP (app-only, per [oauth]; the app needs "
+                             "Mail.Send)."),
         "mailbox": Setting(str, "", "The mailbox replies are sent as; empty: policy.desk_address."),
         "base_url": Setting(str, "https://graph.microsoft.com/v1.0", "Microsoft Graph's base URL."),
-        "timeout": Setting((int, float), 30.0, "HTTP timeout in seconds (connect, and the wait for an answer).", above=0),
-        "dry_run": Setting(bool, False, "Approved resets change nothing: the desk records what it would have done and says so (also when no oauth.client_id is set)."),
+        "timeout": Setting((int, float), 30.0, "HTTP timeout in seconds (connect, and the wait for an answer).",
+                           above=0),
+        "dry_run": Setting(bool, False,
+                           "Approved resets change nothing: the desk records what it would have done and says so (also "
+                           "when no oauth.client_id is set)."),
     },
     "approval": {
-        "ttl_minutes": Setting(int, 30, "An approval code (and a request nobody decided) expires after this many minutes.", minimum=1, maximum=10080),
-        "max_wrong_codes": Setting(int, 3, "This many wrong, reused or foreign codes lock a request.", minimum=1, maximum=100),
+        "ttl_minutes": Setting(int, 30,
+                               "An approval code (and a request nobody decided) expires after this many minutes.",
+                               minimum=1, maximum=10080),
+        "max_wrong_codes": Setting(int, 3, "This many wrong, reused or foreign codes lock a request.", minimum=1,
+                                   maximum=100),
         "required": Setting(int, 1, "Distinct approvers who must approve: 1 or 2.", (1, 2), minimum=1, maximum=2),
-        "method": Setting(str, "tap", "tap (a one-time Temporary Access Pass) | password (a temporary password the person must change).", ("tap", "password")),
-        "tap_lifetime_minutes": Setting(int, 60, "Lifetime of the Temporary Access Pass (Entra allows 10 to 43200; its policy may cap it lower).", minimum=10, maximum=43200),
-        "password_length": Setting(int, 16, "Length of a temporary password (Entra: 8 to 256).", minimum=8, maximum=256),
-        "require_mfa_on_change": Setting(bool, True, "method = password: the person passes MFA before choosing a new password (forceChangePasswordNextSignInWithMfa)."),
-        "revoke_sessions": Setting(bool, True, "After the reset, revoke the account's sign-in sessions (revokeSignInSessions)."),
-        "max_per_requester_per_day": Setting(int, 10, "At most this many requests from one requester in 24 hours; more are refused and recorded.", minimum=0, maximum=10000),
-        "max_per_target_per_day": Setting(int, 3, "At most this many requests for one account in 24 hours; more are refused and recorded.", minimum=0, maximum=10000),
+        "method": Setting(str, "tap",
+                          "tap (a one-time Temporary Access Pass) | password (a temporary password the person must "
+                          "change).", ("tap", "password")),
+        "tap_lifetime_minutes": Setting(int, 60,
+                                        "Lifetime of the Temporary Access Pass (Entra allows 10 to 43200; its policy "
+                                        "may cap it lower).", minimum=10, maximum=43200),
+        "password_length": Setting(int, 16, "Length of a temporary password (Entra: 8 to 256).", minimum=8,
+                                   maximum=256),
+        "require_mfa_on_change": Setting(bool, True,
+                                         "method = password: the person passes MFA before choosing a new password "
+                                         "(forceChangePasswordNextSignInWithMfa)."),
+        "revoke_sessions": Setting(bool, True,
+                                   "After the reset, revoke the account's sign-in sessions (revokeSignInSessions)."),
+        "max_per_requester_per_day": Setting(int, 10,
+                                             "At most this many requests from one requester in 24 hours; more are "
+                                             "refused and recorded.", minimum=0, maximum=10000),
+        "max_per_target_per_day": Setting(int, 3,
+                                          "At most this many requests for one account in 24 hours; more are refused "
+                                          "and recorded.", minimum=0, maximum=10000),
     },
     "maildir": {
         "path": Setting(str, "var/maildir", "The embedded default mailbox (a Maildir, created if missing)."),
@@ -171,14 +239,28 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "path": Setting(str, "var/resetdesk.db", "The SQLite database: messages, decisions, outbox, audit trail."),
     },
     "limits": {
-        "replies_per_sender": Setting(int, 5, "At most this many automatic replies to one sender per window; more are held for a person.", minimum=1),
-        "replies_per_requester": Setting(int, 30, "The same for addresses on policy.requesters, who send one request per account (the same-guidance rule does not apply to them).", minimum=1),
-        "sender_window_minutes": Setting(int, 60, "The window for replies_per_sender and replies_per_requester (0: no per-sender limit).", minimum=0, maximum=_YEAR_MINUTES),
-        "replies_per_thread": Setting(int, 3, "At most this many of our replies in one thread (counted from the mail's In-Reply-To and References); more are held for a person.", minimum=1),
-        "replies_total": Setting(int, 300, "A fuse against loops: at most this many automatic mails in all per total window; more wait in the outbox until the window allows, then go by themselves.", minimum=1),
-        "total_window_minutes": Setting(int, 10, "The window for replies_total (0: no fuse).", minimum=0, maximum=_YEAR_MINUTES),
-        "same_guidance_window_minutes": Setting(int, 1440, "The same guidance is not sent twice to one sender within this window (0: no such rule).", minimum=0, maximum=_YEAR_MINUTES),
-        "max_message_bytes": Setting(int, 25 * 1024 * 1024, "Larger messages are parked for a human unread.", minimum=1),
+        "replies_per_sender": Setting(int, 5,
+                                      "At most this many automatic replies to one sender per window; more are held for "
+                                      "a person.", minimum=1),
+        "replies_per_requester": Setting(int, 30,
+                                         "The same for addresses on policy.requesters, who send one request per "
+                                         "account (the same-guidance rule does not apply to them).", minimum=1),
+        "sender_window_minutes": Setting(int, 60,
+                                         "The window for replies_per_sender and replies_per_requester (0: no "
+                                         "per-sender limit).", minimum=0, maximum=_YEAR_MINUTES),
+        "replies_per_thread": Setting(int, 3,
+                                      "At most this many of our replies in one thread (counted from the mail's "
+                                      "In-Reply-To and References); more are held for a person.", minimum=1),
+        "replies_total": Setting(int, 300,
+                                 "A fuse against loops: at most this many automatic mails in all per total window; "
+                                 "more wait in the outbox until the window allows, then go by themselves.", minimum=1),
+        "total_window_minutes": Setting(int, 10, "The window for replies_total (0: no fuse).", minimum=0,
+                                        maximum=_YEAR_MINUTES),
+        "same_guidance_window_minutes": Setting(int, 1440,
+                                                "The same guidance is not sent twice to one sender within this window "
+                                                "(0: no such rule).", minimum=0, maximum=_YEAR_MINUTES),
+        "max_message_bytes": Setting(int, 25 * 1024 * 1024, "Larger messages are parked for a human unread.",
+                                     minimum=1),
     },
     "spam": {
         "verdicts": _list("Spam verdicts the receiving server writes in a header it strips from inbound mail: "
@@ -187,11 +269,16 @@ SCHEMA: dict[str, dict[str, Setting]] = {
                           ("X-MS-Exchange-Organization-SCL >= 5",), _check_verdicts),
     },
     "reader": {
-        "model": Setting(str, "", "Folder of the learned reader's model (reader.json, reader.npz); empty: the one shipped in data/model. `resetdesk train` writes here."),
-        "examples": Setting(str, "", "A folder of your own labelled examples (*.jsonl, the format of data/examples/README.md), trained on beside the shipped ones."),
+        "model": Setting(str, "",
+                         "Folder of the learned reader's model (reader.json, reader.npz); empty: the one shipped in "
+                         "data/model. `resetdesk train` writes here."),
+        "examples": Setting(str, "",
+                            "A folder of your own labelled examples (*.jsonl, the format of data/examples/README.md), "
+                            "trained on beside the shipped ones."),
     },
     "escalation": {
-        "address": Setting(str, "", "Human address that support/out_of_scope mail is forwarded to; empty: only parked."),
+        "address": Setting(str, "",
+                           "Human address that support/out_of_scope mail is forwarded to; empty: only parked."),
     },
     "web": {
         "bind": Setting(str, "127.0.0.1", "Address `resetdesk web` listens on; anything but loopback "
@@ -320,7 +407,7 @@ def _check(table: str, key: str, setting: Setting, value: Any) -> Any:
         raise ConfigError(f"{where}: expected {_type_name(setting.type)}, got boolean")
     if not isinstance(value, setting.type):
         raise ConfigError(f"{where}: expected {_type_name(setting.type)}, got {type(value).__name__}")
-    if setting.type is list:
+    if isinstance(value, list):     # setting.type is list: checked above
         if not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{where}: expected a list of strings")
         value = tuple(value)
@@ -362,7 +449,8 @@ def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
                   for key, s in settings.items()}
         for key, s in settings.items():
             if s.not_below is not None and values[key] < values[s.not_below]:
-                raise ConfigError(f"{table}.{key}: {values[key]} is below {table}.{s.not_below} ({values[s.not_below]})")
+                raise ConfigError(f"{table}.{key}: {values[key]} is below "
+                                  f"{table}.{s.not_below} ({values[s.not_below]})")
         tables[table] = Section(values)
     _normalise_addresses(tables)
     return Config(tables, source)

@@ -40,6 +40,8 @@ class DeliveryError(ResetdeskError):
 class TransientDeliveryError(DeliveryError):
     """The transport failed for now (connection, 4xx): try again later."""
 
+    retry_after: float | None = None     # seconds the server asked us to wait (Retry-After), when it said
+
 
 class PermanentDeliveryError(DeliveryError):
     """The transport refused the message for good (5xx): do not retry."""

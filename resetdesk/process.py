@@ -178,7 +178,7 @@ def run(config: Config, once: bool = False, log_format: str | None = None, termi
         return EXIT_CONFIG
     warn_wide(config)
     desk = None
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     try:
         desk = Desk(config)
         if progress is not None:

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from . import approval_runner
 from .config import Config
@@ -115,7 +116,8 @@ class Desk:
                     break
         crash_point("after_decision")
         try:
-            self._move_all(list(zip(raws, outcomes)))
+            # outcomes is shorter than raws after a SIGTERM: the undecided rest stay unmoved.
+            self._move_all(list(zip(raws, outcomes, strict=False)))
         finally:
             for outcome in outcomes:
                 self._log_outcome(outcome)

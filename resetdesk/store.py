@@ -71,9 +71,10 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -117,12 +118,12 @@ IN_DOUBT = "in doubt: "     # a held row's last_error starts so when a crash lef
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds: sorts as text, reads in Datasette."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 # sqlite-utils 4.x ships a migrations helper: named migrations recorded in
@@ -133,22 +134,22 @@ migrations = Migrations("resetdesk")
 
 @migrations(name="0001_initial")
 def _m0001_initial(db: sqlite_utils.Database) -> None:
-    db["messages"].create({
+    db.table("messages").create({
         "key": str, "mailbox": str, "uid": str, "uidvalidity": int,
         "sender": str, "subject": str, "size": int, "received": str,
         "status": str, "role": str, "error": str,
     }, pk="key", not_null={"status", "received"})
-    db["messages"].create_index(["sender"])
+    db.table("messages").create_index(["sender"])
 
-    db["decisions"].create({
+    db.table("decisions").create({
         "id": int, "message_key": str, "scenario": str, "action": str,
         "language": str, "facts": str, "rules": str, "missed": str, "path": str,
         "targets": str, "previous_scenario": str, "template": str, "created": str,
     }, pk="id", not_null={"message_key", "scenario", "action", "created"},
         foreign_keys=[("message_key", "messages", "key")])
-    db["decisions"].create_index(["message_key"], unique=True)
+    db.table("decisions").create_index(["message_key"], unique=True)
 
-    db["outbox"].create({
+    db.table("outbox").create({
         "id": int, "message_key": str, "kind": str, "recipient": str,
         "envelope_from": str, "message_id": str, "template": str, "raw": bytes,
         "status": str, "attempts": int, "last_error": str,
@@ -157,18 +158,18 @@ def _m0001_initial(db: sqlite_utils.Database) -> None:
                           "status", "attempts", "created"},
         defaults={"status": "queued", "attempts": 0},
         foreign_keys=[("message_key", "messages", "key")])
-    db["outbox"].create_index(["message_id"], unique=True)
-    db["outbox"].create_index(["message_key", "kind"], unique=True)
-    db["outbox"].create_index(["status", "next_attempt_at"])
-    db["outbox"].create_index(["recipient", "created"])
+    db.table("outbox").create_index(["message_id"], unique=True)
+    db.table("outbox").create_index(["message_key", "kind"], unique=True)
+    db.table("outbox").create_index(["status", "next_attempt_at"])
+    db.table("outbox").create_index(["recipient", "created"])
 
-    db["audit"].create({
+    db.table("audit").create({
         "id": int, "at": str, "event": str, "message_key": str,
         "sender": str, "scenario": str, "detail": str,
     }, pk="id", not_null={"at", "event"})
-    db["audit"].create_index(["at"])
-    db["audit"].create_index(["sender", "at"])
-    db["audit"].create_index(["scenario", "at"])
+    db.table("audit").create_index(["at"])
+    db.table("audit").create_index(["sender", "at"])
+    db.table("audit").create_index(["scenario", "at"])
     # Append-only: an audit trail that can be edited is not one.
     db.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
                "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END")
@@ -181,7 +182,7 @@ def _m0002_outbox_window_index(db: sqlite_utils.Database) -> None:
     # The desk-wide flood limit counts rows by `created`; through the status
     # index each row meant a lookup in a table full of message bytes (2.8 ms
     # at 2,000 rows, measured). Covering: the count never touches the table.
-    db["outbox"].create_index(["created", "status"])
+    db.table("outbox").create_index(["created", "status"])
 
 
 @migrations(name="0003_console_indexes")
@@ -213,10 +214,10 @@ def _a0001_approvals(db: sqlite_utils.Database) -> None:
     db.execute("CREATE UNIQUE INDEX idx_outbox_message_key_kind ON outbox (message_key, kind) "
                "WHERE kind IN ('reply', 'escalation')")
     db.execute("CREATE INDEX idx_outbox_message_key_kind_all ON outbox (message_key, kind)")
-    db["outbox"].add_column("request_id", str)
-    db["outbox"].create_index(["request_id"])
+    db.table("outbox").add_column("request_id", str)
+    db.table("outbox").create_index(["request_id"])
 
-    db["approval_requests"].create({
+    db.table("approval_requests").create({
         "id": str, "message_key": str, "state": str, "requester": str, "requester_id": str,
         "target": str, "target_id": str, "target_upn": str, "target_name": str, "target_mail": str,
         "language": str, "method": str, "why": str, "verification": str, "approvers": str,
@@ -227,24 +228,24 @@ def _a0001_approvals(db: sqlite_utils.Database) -> None:
                           "required", "wrong_codes", "attempts"},
         defaults={"wrong_codes": 0, "attempts": 0, "action_state": "", "dry_run": 0},
         foreign_keys=[("message_key", "messages", "key")])
-    db["approval_requests"].create_index(["state"])
-    db["approval_requests"].create_index(["requester", "created"])
-    db["approval_requests"].create_index(["target", "created"])
-    db["approval_requests"].create_index(["target_id", "created"])
+    db.table("approval_requests").create_index(["state"])
+    db.table("approval_requests").create_index(["requester", "created"])
+    db.table("approval_requests").create_index(["target", "created"])
+    db.table("approval_requests").create_index(["target_id", "created"])
 
-    db["approval_codes"].create({
+    db.table("approval_codes").create({
         "id": int, "request_id": str, "approver": str, "code_hash": str,
         "created": str, "expires_at": str, "used_at": str,
     }, pk="id", not_null={"request_id", "approver", "code_hash", "created", "expires_at"},
         foreign_keys=[("request_id", "approval_requests", "id")])
-    db["approval_codes"].create_index(["request_id", "approver"], unique=True)
+    db.table("approval_codes").create_index(["request_id", "approver"], unique=True)
 
-    db["approval_votes"].create({
+    db.table("approval_votes").create({
         "id": int, "request_id": str, "approver": str, "vote": str, "via": str,
         "message_key": str, "reason": str, "at": str,
     }, pk="id", not_null={"request_id", "approver", "vote", "via", "at"},
         foreign_keys=[("request_id", "approval_requests", "id")])
-    db["approval_votes"].create_index(["request_id", "approver"], unique=True)
+    db.table("approval_votes").create_index(["request_id", "approver"], unique=True)
 
 
 @approval_migrations(name="0002_confirmation_links")
@@ -285,7 +286,7 @@ class OutboxRow:
     request_id: str | None = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "OutboxRow":
+    def from_row(cls, row: dict[str, Any]) -> OutboxRow:
         """An OutboxRow from a row of the outbox table."""
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
@@ -352,7 +353,7 @@ class Store:
     # -- transactions -------------------------------------------------------
 
     @contextmanager
-    def transaction(self, durable: bool = True) -> Iterator["Store"]:
+    def transaction(self, durable: bool = True) -> Iterator[Store]:
         """One atomic unit: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
 
         IMMEDIATE takes the write lock up front: the flood limits read counts
@@ -441,7 +442,9 @@ class Store:
         """
         columns = ", ".join(f"[{name}]" for name in row)
         marks = ", ".join("?" for _ in row)
-        return self.db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+        rowid = self.db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+        assert rowid is not None    # sqlite3 sets it on every INSERT
+        return rowid
 
     def _update(self, table: str, where: str, params: list[Any], **values: Any) -> None:
         assignments = ", ".join(f"[{name}] = ?" for name in values)
@@ -461,7 +464,7 @@ class Store:
         # Plain SQL: asked once per incoming message, and rows_where() lists the schema each time.
         cursor = self.db.execute("SELECT * FROM messages WHERE key = ?", [key])
         row = cursor.fetchone()
-        return dict(zip((column[0] for column in cursor.description), row)) if row else None
+        return dict(zip((column[0] for column in cursor.description), row, strict=True)) if row else None
 
     def add_message(self, key: str, *, mailbox: str, uid: str, uidvalidity: int | None,
                     sender: str, subject: str, size: int | None, status: str, role: str,
@@ -481,7 +484,7 @@ class Store:
         cursor = self.db.execute("SELECT * FROM messages WHERE status = 'decided' AND mailbox = ? ORDER BY received",
                                  [mailbox])
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def mark_done(self, key: str) -> None:
         """A decided message was moved to its folder (NORMAL commit: see `mark_done_many`)."""
@@ -523,7 +526,7 @@ class Store:
         })
 
     def decision(self, message_key: str) -> dict[str, Any] | None:
-        rows = list(self.db["decisions"].rows_where("message_key = ?", [message_key]))
+        rows = list(self.db.table("decisions").rows_where("message_key = ?", [message_key]))
         return rows[0] if rows else None
 
     def thread_scenario(self, message_ids: list[str]) -> str | None:
@@ -589,15 +592,15 @@ class Store:
 
     def outbox(self, row_id: int) -> OutboxRow:
         """The outbox row `row_id`."""
-        return OutboxRow.from_row(self.db["outbox"].get(row_id))
+        return OutboxRow.from_row(self.db.table("outbox").get(row_id))
 
     def outbox_rows(self, where: str | None = None, params: list | None = None) -> list[OutboxRow]:
         """Outbox rows matching a SQL `where` (with `params`), oldest first."""
-        return [OutboxRow.from_row(r) for r in self.db["outbox"].rows_where(where, params or [], order_by="id")]
+        return [OutboxRow.from_row(r) for r in self.db.table("outbox").rows_where(where, params or [], order_by="id")]
 
     def due(self, limit: int | None = None, after_id: int = 0) -> list[OutboxRow]:
         """Queued rows whose next attempt is due, oldest first (ids above `after_id`)."""
-        return [OutboxRow.from_row(r) for r in self.db["outbox"].rows_where(
+        return [OutboxRow.from_row(r) for r in self.db.table("outbox").rows_where(
             "status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND id > ? "
             f"AND kind NOT IN {_RUNNER_KINDS_SQL}", [timestamp(self.clock()), after_id], order_by="id", limit=limit)]
 
@@ -721,7 +724,7 @@ class Store:
     def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         cursor = self.db.execute(sql, params)
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def add_request(self, row: dict[str, Any]) -> None:
         """A new approval request row (the caller's transaction)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from email.message import Message
 from typing import Any
 
@@ -80,7 +80,7 @@ def moment(value: str | datetime | None) -> str:
     if not value:
         return ""
     when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 class ApprovalMailer:
@@ -200,7 +200,7 @@ class ApprovalMailer:
     def secret_mail(self, request: Any, secret: Any, *, to: str, attempt: int,
                     now: datetime | None = None) -> tuple[Mail, bytes]:
         """(the stored copy, the bytes to send): the one mail with the secret, redacted for the store."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         stored = self.mail("secret", request, to=to, kind="secret", key=f"attempt{attempt}", now=now, secret=None,
                            lifetime_minutes=getattr(secret, "lifetime_minutes", None),
                            expires=moment(getattr(secret, "expires", None)))

@@ -29,7 +29,7 @@ import email.policy
 import hashlib
 import io
 import re
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from email.charset import QP, Charset
 from email.generator import BytesGenerator
 from email.header import Header
@@ -80,10 +80,12 @@ class _Generator(BytesGenerator):
 
     def _handle_message(self, msg: Message) -> None:
         # _payload as the stock generator reads it: get_payload() would decode the escapes away.
-        if isinstance(msg._payload, str):
-            self.write(msg._payload)          # surrogateescape: the same bytes again
+        # typeshed leaves out both private names (the payload, the generator's handler).
+        payload = msg._payload  # type: ignore[attr-defined]
+        if isinstance(payload, str):
+            self.write(payload)          # surrogateescape: the same bytes again
         else:
-            super()._handle_message(msg)
+            super()._handle_message(msg)  # type: ignore[misc]
 
 
 class ComposeError(ResetdeskError):
@@ -158,15 +160,17 @@ def _header(value: str) -> str | Header:
 
 
 def _text_part(body: str, subtype: str) -> MIMEText:
-    return MIMEText(body, subtype, _UTF8_QP)
+    # MIMEText hands the Charset to set_payload, which takes one (quoted-printable); typeshed allows only str.
+    return MIMEText(body, subtype, _UTF8_QP)  # type: ignore[arg-type]
 
 
 def _common_headers(message: Message, *, to: str, subject: str, message_id: str,
                     config: Config, auto_submitted: str, now: datetime | None) -> None:
     message["From"] = _address(config.desk_address())
     message["To"] = to
-    message["Subject"] = _header(subject)
-    message["Date"] = format_datetime(now or datetime.now(timezone.utc))
+    # compat32 takes a Header object; typeshed's Message[str, str] only a str.
+    message["Subject"] = _header(subject)  # type: ignore[assignment]
+    message["Date"] = format_datetime(now or datetime.now(UTC))
     message["Message-ID"] = f"<{message_id}>"
     message["Auto-Submitted"] = auto_submitted
     message["X-Auto-Response-Suppress"] = "All"
@@ -238,9 +242,9 @@ def original_attachment(raw: bytes) -> Message:
     """
     lines = raw.replace(b"\r\n", b"\n").split(b"\n")
     if b"\0" in raw or b"\r" in raw.replace(b"\r\n", b"") or max(map(len, lines)) > _MAX_LINE:
-        part = MIMEApplication(raw, "octet-stream")
-        part.add_header("Content-Disposition", "attachment", filename="original.eml")
-        return part
+        opaque = MIMEApplication(raw, "octet-stream")
+        opaque.add_header("Content-Disposition", "attachment", filename="original.eml")
+        return opaque
     part = Message()
     part["Content-Type"] = "message/rfc822"
     part["Content-Disposition"] = "attachment"

@@ -36,12 +36,16 @@ import logging
 import time
 import urllib.parse
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import datetime, timedelta, UTC
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..errors import ResetdeskError, TokenError
 from ..rules.preflight import RoleFacts
+
+if TYPE_CHECKING:
+    import requests     # for the annotation: _open imports it when first used
 
 log = logging.getLogger("resetdesk.graph")
 
@@ -131,7 +135,7 @@ def _retry_after(response) -> float | None:
         pass
     try:
         when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
         return None
 
@@ -167,7 +171,7 @@ class GraphClient:
         self.tokens = tokens or TokenProvider(config)
         self.ca_file = str(config.resolve_path(config.oauth.ca_file)) if config.oauth.ca_file else ""
         self.sleep = sleep
-        self._session = None
+        self._session: requests.Session | None = None
 
     # -- plumbing -----------------------------------------------------------
 
@@ -347,9 +351,9 @@ class GraphClient:
         lifetime = int(answer.get("lifetimeInMinutes") or lifetime_minutes)
         start = answer.get("startDateTime")
         try:
-            begins = datetime.fromisoformat(str(start)) if start else datetime.now(timezone.utc)
+            begins = datetime.fromisoformat(str(start)) if start else datetime.now(UTC)
         except ValueError:
-            begins = datetime.now(timezone.utc)
+            begins = datetime.now(UTC)
         return IssuedSecret(value, "tap", lifetime, begins + timedelta(minutes=lifetime))
 
     def set_password(self, user_id: str, password: str, *, with_mfa: bool) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jinja2
 
@@ -50,7 +51,7 @@ class Draft:
 
     __slots__ = ("subject", "text", "_html", "template")
 
-    def __init__(self, subject: str, text: str, html: "str | Callable[[], str]", template: str):
+    def __init__(self, subject: str, text: str, html: str | Callable[[], str], template: str):
         self.subject, self.text, self._html, self.template = subject, text, html, template
 
     @property
@@ -79,6 +80,7 @@ class Renderer:
         self.graph = graph
         # Compiled now, so a missing or broken template stops the desk at start, not at the first mail.
         # A reply's templates are keyed (language, suffix); a question's ("clarify", language, suffix).
+        self.templates: dict[tuple[str, ...], jinja2.Template]
         self.templates = {(language, suffix): template(f"reply.{language}.{suffix}.j2", template_dir)
                           for language in LANGUAGES for suffix in ("txt", "html")}
         self.templates.update({("clarify", language, suffix): template(f"clarify.{language}.{suffix}.j2", template_dir)

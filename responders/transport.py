@@ -35,13 +35,17 @@ import smtplib
 import ssl
 import urllib.parse
 from pathlib import Path
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from ..config import Config
 from ..errors import ConfigError, DeliveryError, PermanentDeliveryError, TokenError, TransientDeliveryError
 from ..private import make_dirs, open_file
 from ..redact import Redactor
 from ..store import OutboxRow
+
+if TYPE_CHECKING:
+    import requests     # for the annotation: _open imports it when first used
 
 log = logging.getLogger("resetdesk.transport")
 
@@ -107,6 +111,7 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
+        connection: smtplib.SMTP
         try:
             if s.security == "ssl":
                 connection = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._tls_context())
@@ -332,7 +337,7 @@ class GraphTransport:
         self.name = f"graph:{self.mailbox}"
         self.tokens = token_provider or TokenProvider(config)
         self.ca_file = str(config.resolve_path(config.oauth.ca_file)) if config.oauth.ca_file else ""
-        self._session = None
+        self._session: requests.Session | None = None
         self._redactor = Redactor(config)
 
     # -- connection ---------------------------------------------------------

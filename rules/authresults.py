@@ -51,6 +51,8 @@ _KEYWORD = re.compile(r"[A-Za-z0-9!#$%&'*+?^_`{|}~-]+")   # authres's KTEXT: a p
 class _Header(authres.core.AuthenticationResultsHeader):
     """authres's header parser: strict, matching at a position instead of re-slicing the text."""
 
+    _pos: int       # the parser's position in the text (authres ships no types)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.strict = True

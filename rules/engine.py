@@ -67,7 +67,7 @@ class _QuietHost(durable_engine.Host):
 def _condition(node: str, when, unless) -> dict:
     # Events carry only the facts that hold, so "unless" is "not present":
     # a short event is a cheaper JSON round trip on every step of the walk.
-    terms = [{"at": node}]
+    terms: list[dict[str, Any]] = [{"at": node}]
     terms += [{fact: True} for fact in when]
     terms += [{"$nex": {fact: 1}} for fact in unless]
     return {"m": {"$and": terms}}
@@ -81,7 +81,7 @@ class RuleEngine:
         self.name = f"resetdesk_{next(_ruleset_numbers)}"
         self._thread = threading.get_ident()
         self._sessions = itertools.count(1)
-        self._trace: dict[str, list] = {}
+        self._trace: dict[str, list[tuple[str, ...]]] = {}
         actions, ruleset = {}, {}
 
         for node in [START] + list(graph.scenarios):
@@ -134,11 +134,12 @@ class RuleEngine:
         if previous is not None and previous not in self.graph.scenarios:
             previous = None
         sid = str(next(self._sessions))
-        event = {"sid": sid, "at": START, "previous": previous or ""}
+        event: dict[str, Any] = {"sid": sid, "at": START, "previous": previous or ""}
         event.update({name: True for name in self.graph.facts if facts.get(name)})
         if previous is None:
             event.pop("followup", None)
-        self._trace[sid] = trace = []
+        trace: list[tuple[str, ...]] = []
+        self._trace[sid] = trace
         try:
             # An action that raised makes post() raise; one that never ran leaves
             # the trace without a settle, which is checked below.
@@ -182,7 +183,7 @@ class Knowledge:
     reader: Reader
 
     @classmethod
-    def load(cls, directory: str | Path | None = None, config: Config | None = None) -> "Knowledge":
+    def load(cls, directory: str | Path | None = None, config: Config | None = None) -> Knowledge:
         """Graph, lexicon and learned reader from `directory` (default: the shipped data/), checked
         against each other; a missing or stale model is a KnowledgeError saying how to rebuild it."""
         config = config or load_config()
@@ -193,7 +194,8 @@ class Knowledge:
         reader = load_reader(folder)
         where = folder / "reader.json"
         if sorted(reader.classes) != sorted(graph.scenarios):
-            raise KnowledgeError(f"{where}: trained for other scenarios than the graph's; rebuild it with `resetdesk train`")
+            raise KnowledgeError(f"{where}: trained for other scenarios than the graph's; "
+                                 "rebuild it with `resetdesk train`")
         if reader.facts != feature_facts(lexicon):
             raise KnowledgeError(f"{where}: trained on other lexicon facts than data/lexicons has now; "
                                  f"rebuild it with `resetdesk train`")
@@ -229,7 +231,7 @@ class Classifier:
 
     def classify(self, mail: InboundMail, previous_scenario: str | None = None,
                  question: dict | None = None) -> Decision:
-        """Decide one mail; `question` is the one our earlier reply in the thread asked (its decision's facts.question)."""
+        """Decide one mail; `question` is the one our earlier reply in the thread asked (its facts.question)."""
         facts: Facts = self.extractor.extract(mail, followup=previous_scenario is not None)
         for name in _GUARDS:
             facts.flags[name] = False
@@ -255,11 +257,12 @@ class Classifier:
             previous_scenario=previous_scenario,
         )
         if action == "clarify":
+            assert asked is not None    # only an unsure reading makes a clarify (above)
             decision.facts["question"] = asked.record()
         decision.missed = [FiredRule(name, graph.describe(name)) for name in _missed(graph, fired, path)]
         return decision
 
-    def _describe(self, name: str, asked: "Asked | None") -> str:
+    def _describe(self, name: str, asked: Asked | None) -> str:
         if asked is not None and name == asked.rule:
             return asked.description(self.knowledge.graph)
         return ""
@@ -281,7 +284,8 @@ class Asked:
         """Why the desk asks: the two candidates, their scores and the fact that separates them."""
         fact = graph.facts[self.question.fact]["description"]
         return (f"The reader is unsure between {self.candidates[0]} ({self.scores[0]:.2f}) and "
-                f"{self.candidates[1]} ({self.scores[1]:.2f}); whether {fact} decides (edge {self.question.edge}): ask.")
+                f"{self.candidates[1]} ({self.scores[1]:.2f}); "
+                f"whether {fact} decides (edge {self.question.edge}): ask.")
 
     def record(self) -> dict:
         """The question as the decision records it (facts.question)."""
@@ -380,7 +384,8 @@ class ReadingPolicy:
     def _evidence(self, facts: Facts, reading: Reading, scenario: str, score: float, subject: str) -> dict:
         example, similarity = self.reader.nearest_example(reading, scenario)
         own = f"{facts.own_text}\n{facts.forwarded_text}" if facts.forwarded_text else facts.own_text
-        return {"scenario": scenario, "score": round(score, 4), "sentence": self.reader.telling_sentence(own or subject, scenario),
+        return {"scenario": scenario, "score": round(score, 4),
+                "sentence": self.reader.telling_sentence(own or subject, scenario),
                 "example": example, "similarity": round(similarity, 3)}
 
     def _answer(self, facts: Facts, question: dict, previous: str) -> str:
@@ -388,13 +393,14 @@ class ReadingPolicy:
         flags = facts.flags
         fact = question.get("fact", "")
         entry = self.graph.facts.get(fact, {}).get("question")
-        start = question.get("from") if question.get("from") in self.graph.scenarios else previous
+        start: str = question["from"] if question.get("from") in self.graph.scenarios else previous
         if entry is None:
             flags["answer_unclear"] = True
             return start
         # Only the first sentence answers (addresses left out: "contoso.no" says no "no");
         # negations are not blanked here: "no" is the answer.
-        head = fold(_ADDRESS.sub(" ", _FIRST_SENTENCE.match(facts.own_text.strip()[:120]).group(0)))
+        first = _FIRST_SENTENCE.match(facts.own_text.strip()[:120])     # it matches any text, '' too
+        head = fold(_ADDRESS.sub(" ", first.group(0) if first else ""))
         said = self.lexicon.search(("answer_yes", "answer_no", "answer_unsure"), head)
         yes_means = bool(entry.get("yes", True))
         votes = set()

@@ -6,7 +6,7 @@ import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..config import Config
 from ..intake.parse import parse_message
@@ -25,7 +25,8 @@ class Evaluation:
     action_hits: int = 0
     language_hits: int = 0
     questions: int = 0                 # action clarify: a question instead of an answer
-    wrong_guidance: list[str] = field(default_factory=list)   # guidance for the wrong scenario, or silence where guidance was due
+    # guidance for the wrong scenario, or silence where guidance was due
+    wrong_guidance: list[str] = field(default_factory=list)
     wrong_approvals: list[str] = field(default_factory=list)
     misses: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # file, field, expected, got, note
     confusion: Counter = field(default_factory=Counter)   # (expected, got) -> count
@@ -45,9 +46,11 @@ class Evaluation:
 
     def summary(self) -> str:
         """One line: the figures the issue's targets name."""
-        return (f"{self.total} mails: scenario {self.rate(self.scenario_hits):.1%}, action {self.rate(self.action_hits):.1%}, "
+        return (f"{self.total} mails: scenario {self.rate(self.scenario_hits):.1%}, action "
+                f"{self.rate(self.action_hits):.1%}, "
                 f"language {self.rate(self.language_hits):.1%}, questions {self.rate(self.questions):.1%}, "
-                f"wrong guidance {self.rate(len(self.wrong_guidance)):.1%}, unearned approvals {len(self.wrong_approvals)}")
+                f"wrong guidance {self.rate(len(self.wrong_guidance)):.1%}, unearned approvals "
+                f"{len(self.wrong_approvals)}")
 
 
 def corpus_mails(corpus_dir: str | Path) -> Iterator[tuple[str, bytes, dict]]:

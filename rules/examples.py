@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, formataddr
 from pathlib import Path
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..errors import ResetdeskError
 from .decision import SCENARIOS
@@ -176,7 +176,7 @@ def corpus_records(corpus_dir: str | Path) -> list[dict]:
     from ..intake.parse import parse_message
 
     corpus_dir = Path(corpus_dir)
-    records = []
+    records: list[dict] = []
     with (corpus_dir / "labels.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             mail = parse_message((corpus_dir / "mail" / row["file"]).read_bytes())

@@ -79,7 +79,7 @@ class Graph:
     """The knowledge graph as loaded and checked: scenarios, resources, facts, rules and actions."""
     scenarios: dict[str, Scenario]
     resources: dict[str, dict[str, Any]]
-    facts: dict[str, dict[str, str]]
+    facts: dict[str, dict[str, Any]]     # facts.<name> as in graph.toml: help text, question table
     rules: list[Edge]
     actions: list[ActionRule]
     source: str = ""
@@ -113,7 +113,8 @@ class Graph:
                 entry = self.facts.get(edge.when[0], {}).get("question")
                 if entry and not any(q.source == edge.source and q.target == edge.target for q in found):
                     text = {lang: entry[lang] for lang in LANGUAGES}
-                    found.append(Question(edge.when[0], edge.source, edge.target, edge.name, text, entry.get("yes", True),
+                    found.append(Question(edge.when[0], edge.source, edge.target, edge.name, text,
+                                          entry.get("yes", True),
                                           entry.get("ask", "both") == "towards"))
             self.__dict__["_questions"] = found
         return found
@@ -134,7 +135,12 @@ class Graph:
                 if all(f in facts for f in edge.when) and not any(f in facts for f in edge.unless):
                     fired.append(edge.name)
                     facts.difference_update(edge.consumes)
-                    node = previous if edge.target == PREVIOUS else edge.target
+                    if edge.target == PREVIOUS:
+                        # Only a followup goes back, and `followup` was dropped above when there is no previous.
+                        assert previous is not None
+                        node = previous
+                    else:
+                        node = edge.target
                     break
             else:
                 if node == START:
@@ -213,7 +219,8 @@ def _build(data: dict[str, Any]) -> Graph:
         for r in data.get("rules", [])
     ]
     actions = [
-        ActionRule(a["name"], a["scenario"], _words(a.get("when")), _words(a.get("unless")), a["action"], a["description"])
+        ActionRule(a["name"], a["scenario"], _words(a.get("when")), _words(a.get("unless")), a["action"],
+                   a["description"])
         for a in data.get("actions", [])
     ]
     reader = dict(READER_SETTINGS)
@@ -263,13 +270,13 @@ def check_graph(graph: Graph) -> None:
         if action.action not in ACTIONS:
             problems.append(f"action {action.name!r}: unknown action {action.action!r}")
     for name, entry in graph.facts.items():
-        question = entry.get("question")
-        if question is not None:
+        asked = entry.get("question")
+        if asked is not None:
             for lang in LANGUAGES:
-                if not isinstance(question, dict) or not isinstance(question.get(lang), str):
+                if not isinstance(asked, dict) or not isinstance(asked.get(lang), str):
                     problems.append(f"facts.{name}.question.{lang}: missing")
-            if isinstance(question, dict) and question.get("ask", "both") not in ("both", "towards"):
-                problems.append(f"facts.{name}.question.ask: {question.get('ask')!r} is not 'both' or 'towards'")
+            if isinstance(asked, dict) and asked.get("ask", "both") not in ("both", "towards"):
+                problems.append(f"facts.{name}.question.ask: {asked.get('ask')!r} is not 'both' or 'towards'")
     for name, scenario in graph.scenarios.items():
         for fact in scenario.reader_facts:
             if fact not in graph.facts:
@@ -339,7 +346,8 @@ def to_mermaid(graph: Graph) -> str:
         lines.append(f'    {edge.source} -->|"{edge.name}: {label}"| {target}')
     for action in graph.actions:
         label = _condition_label(action.when, action.unless)
-        lines.append(f'    {action.scenario} -.->|"{action.name}: {label}"| {action.scenario}_{action.action}(["{action.action}"])')
+        lines.append(f'    {action.scenario} -.->|"{action.name}: {label}"| '
+                     f'{action.scenario}_{action.action}(["{action.action}"])')
     return "\n".join(lines) + "\n"
 
 
@@ -352,7 +360,8 @@ def to_dot(graph: Graph) -> str:
              f"  {START} [shape=oval, label={quote('mail arrives')}];",
              f"  previous [shape=hexagon, label={quote('scenario of our earlier reply')}];"]
     for name, scenario in graph.scenarios.items():
-        lines.append(f"  {name} [label={quote(name + chr(10) + scenario.title['en'] + chr(10) + '(' + scenario.action + ')')}];")
+        label = quote(name + chr(10) + scenario.title['en'] + chr(10) + '(' + scenario.action + ')')
+        lines.append(f"  {name} [label={label}];")
     for edge in graph.rules:
         target = "previous" if edge.target == PREVIOUS else edge.target
         # Short labels (the rule's name); the condition is the tooltip: full conditions made the

@@ -16,11 +16,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-try:  # the parser of `re` itself: how the prefilter reads a pattern
-    from re import _constants as _sre, _parser as _sre_parse
-except ImportError:  # Python < 3.11
-    import sre_constants as _sre  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+# The parser of `re` itself: how the prefilter reads a pattern (Python 3.11+, as pyproject requires).
+# typeshed has no stubs for these private modules.
+from re import _constants as _sre, _parser as _sre_parse  # type: ignore[attr-defined]
 
 from ..errors import KnowledgeError
 
@@ -227,10 +225,17 @@ class Lexicon:
         return found
 
 
+def _selectivity(alts: frozenset[str]) -> tuple[bool, int, int]:
+    shortest = min(map(len, alts))
+    return shortest >= 4, -len(alts), shortest
+
+
 def _compile(where: str, patterns: list[str]) -> FactPatterns:
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         raise KnowledgeError(f"{where}: expected a list of strings")
-    alternatives, triggers, starts = [], set(), set()
+    alternatives: list[str] = []
+    triggers: set[str] = set()
+    starts: set[str] = set()
     always = False
     any_start = False
     for pattern in patterns:
@@ -252,7 +257,8 @@ def _compile(where: str, patterns: list[str]) -> FactPatterns:
         if needs:
             # A selective requirement (no literal under 4 characters: 'pa' is in every
             # text), and of those the one with fewest alternatives to test.
-            triggers.update(max(needs, key=lambda alts: (min(map(len, alts)) >= 4, -len(alts), min(map(len, alts)))))
+            chosen = max(needs, key=_selectivity)
+            triggers.update(chosen)
         else:
             always = True
     # A literal that contains another trigger adds nothing: the shorter one is in the text too.
@@ -307,9 +313,9 @@ def load_lexicon(directory: str | Path) -> Lexicon:
         lexicon.facts[fact] = _compile(f"{directory}: {fact}", items)
     # One table for the language count: a word is looked up once, not per language.
     for word in set().union(*strong_words.values(), *weak_words.values()):
-        lexicon.word_weights[word] = tuple(
-            2 if word in strong_words.get(lang, ()) else 1 if word in weak_words.get(lang, ()) else 0
-            for lang in ("nb", "en"))
+        nb, en = (2 if word in strong_words.get(lang, ()) else 1 if word in weak_words.get(lang, ()) else 0
+                  for lang in ("nb", "en"))
+        lexicon.word_weights[word] = (nb, en)
     unknown = set(lexicon.together) - set(lexicon.facts)
     if unknown:
         raise KnowledgeError(f"{directory}: together names facts with no phrases: {', '.join(sorted(unknown))}")

@@ -86,7 +86,7 @@ def header_signals(mail: InboundMail, own: frozenset[str] | set[str]) -> list[st
     return found
 
 
-def weak_signals(mail: InboundMail, lexicon: "Lexicon") -> list[str]:
+def weak_signals(mail: InboundMail, lexicon: Lexicon) -> list[str]:
     """A robot-like sender name or an auto-reply-like subject (data/lexicons/machine.toml)."""
     from .lexicon import fold
 

@@ -22,7 +22,8 @@ Every refusal names the article's scenario the reply points to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 # reason -> the scenario of the knowledge graph whose steps the refusal quotes (None: no steps).
 REFUSAL_SCENARIOS: dict[str, str | None] = {

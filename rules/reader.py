@@ -4,8 +4,9 @@ A linear model (multinomial logistic regression) over hashed character
 2-5-grams and word 1-2-grams of the folded new text (the text the lexicon
 reads, capped), the subject's words, and the lexicon's facts as binary
 features. The hashing is our own (numpy and zlib), so reading a mail needs
-neither scikit-learn nor scipy: they are imported only to train. It only *reads*: what the desk does is still the graph's walk over
-facts (rules/engine.py turns a confident reading into the facts of its
+neither scikit-learn nor scipy: they are imported only to train. It only
+*reads*: what the desk does is still the graph's walk over facts
+(rules/engine.py turns a confident reading into the facts of its
 scenario). Machine-mail headers, sender verification and authorisation never
 come from here.
 
@@ -22,13 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -73,7 +75,7 @@ def _char_indices(text: str) -> np.ndarray:
 def _word_indices(text: str, subject: str) -> np.ndarray:
     """Feature indices of the words, word pairs and subject words (crc32: the same in every process)."""
     words = _WORD.findall(text)
-    tokens = ["w " + w for w in words] + ["b " + a + " " + b for a, b in zip(words, words[1:])]
+    tokens = ["w " + w for w in words] + ["b " + a + " " + b for a, b in itertools.pairwise(words)]
     tokens += ["s " + w for w in _WORD.findall(subject)]
     return np.fromiter((zlib.crc32(t.encode("utf-8")) & (N_FEATURES - 1) for t in tokens), dtype=np.int64,
                        count=len(tokens))
@@ -155,7 +157,8 @@ class Reader:
         """The sha256 of the examples the model was trained on."""
         return self.meta["training"]["sha256"]
 
-    def _logits(self, indices: np.ndarray, values: np.ndarray, facts: set[str] = frozenset()) -> np.ndarray:
+    def _logits(self, indices: np.ndarray, values: np.ndarray,
+                facts: set[str] | frozenset[str] = frozenset()) -> np.ndarray:
         logits = values @ self.coef[indices] + self.intercept
         for name in facts:
             row = self._fact_rows.get(name)
@@ -212,7 +215,8 @@ def load_reader(directory: str | Path) -> Reader:
     for path in (meta_path, npz_path):
         if not path.is_file():
             raise KnowledgeError(f"{path}: the learned reader's model is missing; build it with `{REBUILD}`")
-    stat = (str(directory.resolve()), meta_path.stat().st_mtime_ns, npz_path.stat().st_mtime_ns, npz_path.stat().st_size)
+    stat = (str(directory.resolve()), meta_path.stat().st_mtime_ns, npz_path.stat().st_mtime_ns,
+            npz_path.stat().st_size)
     if stat in _LOADED:
         return _LOADED[stat]
     try:
@@ -222,7 +226,8 @@ def load_reader(directory: str | Path) -> Reader:
     if meta.get("format") != FORMAT or meta.get("features", {}).get("n_features") != N_FEATURES:
         raise KnowledgeError(f"{meta_path}: made by another version of resetdesk; rebuild it with `{REBUILD}`")
     if meta.get("weights_sha256") != _sha256_file(npz_path):
-        raise KnowledgeError(f"{npz_path}: does not match {meta_path.name} (sha256 differs); rebuild both with `{REBUILD}`")
+        raise KnowledgeError(f"{npz_path}: does not match {meta_path.name} (sha256 differs); rebuild both with "
+                             f"`{REBUILD}`")
     try:
         with np.load(npz_path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
@@ -274,7 +279,8 @@ def train(examples: Sequence, texts: Sequence[tuple[str, str]], facts: Sequence[
     text_matrix = sp.csr_matrix((np.concatenate([v for _, v in rows]), np.concatenate([i for i, _ in rows]), indptr),
                                 shape=(len(rows), N_FEATURES), dtype=np.float32)
     fact_matrix = sp.csr_matrix(np.array([[FACT_WEIGHT if name in found else 0.0 for name in fact_names]
-                                          for found in facts], dtype=np.float32).reshape(len(examples), len(fact_names)))
+                                          for found in facts], dtype=np.float32)
+                                .reshape(len(examples), len(fact_names)))
     matrix = sp.hstack([text_matrix, fact_matrix], format="csr")
     model = LogisticRegression(C=c, max_iter=1000, tol=1e-4, random_state=seed)
     with threadpool_limits(1):      # one BLAS thread: sums in one order, the same weights every time

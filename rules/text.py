@@ -28,7 +28,8 @@ _HEADER_LINE = re.compile(r"^\s*\**(?:from|fra|sent|sendt|date|dato|to|til|cc|ko
 _SIGNATURE = re.compile(
     r"^\s*(?:--\s*|"
     r"(?:med )?(?:vennlig|venleg|beste|varm|god)(?:e|ste)? (?:hilsen|helsing)[,.!]?|mvh[,.]?|hilsen[,.]?|helsing[,.]?|"
-    r"(?:best|kind|warm|many thanks and)? ?regards[,.!]?|best[,.!]?|cheers[,.!]?|sincerely[,.]?|yours (?:truly|sincerely)[,.]?|"
+    r"(?:best|kind|warm|many thanks and)? ?regards[,.!]?|best[,.!]?|cheers[,.!]?|sincerely[,.]?|yours "
+    r"(?:truly|sincerely)[,.]?|"
     r"sent from my .{2,40}|sendt fra min .{2,40}|sendt fra .{2,40}|get outlook for .{2,30}|hent outlook for .{2,30}|"
     r"(?:this|the) (?:e-?mail|message) (?:and any attachments )?(?:is|may|contains?) .*|"
     r"denne e-?posten? (?:er|kan|inneholder) .*|"
@@ -50,7 +51,7 @@ def _own_text(lines: list[str], is_forward: bool) -> tuple[list[str], list[str]]
         if stripped.endswith(":") and len(stripped) <= _MAX_REPLY_HEADER and _REPLY_HEADER.match(stripped):
             return kept, ([] if not is_forward else lines[index + 1:])
         if _RULE_LINE.match(line) or _ORIGINAL.match(line) or (
-                _OUTLOOK_FROM.match(line) and any(_OUTLOOK_SENT.match(l) for l in lines[index + 1:index + 4])):
+                _OUTLOOK_FROM.match(line) and any(_OUTLOOK_SENT.match(later) for later in lines[index + 1:index + 4])):
             rest = lines[index:]
             return kept, (rest if is_forward else [])
         kept.append(line)

@@ -5,7 +5,8 @@
         each source directory's records -> data/examples/train/<name>.jsonl and dev/<name>.jsonl
         (split by a hash of the record: about 15% dev; importing again keeps the split)
     scripts/build_examples.py from-corpus tests/corpus tests/corpus_holdout --name corpora --to data/examples
-        labelled .eml corpora (labels.csv and mail/) -> train/<name>.jsonl and dev/<name>.jsonl (the text the desk reads)
+        labelled .eml corpora (labels.csv and mail/) -> train/<name>.jsonl and dev/<name>.jsonl
+        (the text the desk reads)
     scripts/build_examples.py corpus SRC [SRC ...] --out tests/corpus_blind2 [--policy tests/corpus/policy.toml]
         the records of SRC (.jsonl files or directories) -> OUT/mail/*.eml, OUT/labels.csv, OUT/policy.toml
 

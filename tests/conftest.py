@@ -13,15 +13,15 @@ import os
 import shutil
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))   # `import servers` from test modules
 
-import servers  # noqa: E402
-from resetdesk.store import Store  # noqa: E402
+import servers
+from resetdesk.store import Store
 
 
 def pytest_configure(config):
@@ -118,8 +118,9 @@ def smtp(smtp_factory):
 
 @pytest.fixture
 def oauth_app(identity, monkeypatch):
-    """A fresh app registration allowed to open the desk mailbox (servers.DESK_USER); its secret is in RESETDESK_CLIENT_SECRET.
+    """A fresh app registration allowed to open the desk mailbox (servers.DESK_USER).
 
+    Its secret is in RESETDESK_CLIENT_SECRET.
     Fresh per test, so msal's per-process token cache never carries over between tests.
     """
     client_id, secret = identity.add_client(mailbox=servers.DESK_USER)
@@ -149,7 +150,7 @@ def desk_config(monkeypatch, request):
 class Clock:
     """A settable clock for windows and retry times."""
 
-    def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)):
+    def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)):
         self.now = start
 
     def __call__(self) -> datetime:

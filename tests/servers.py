@@ -41,7 +41,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 IMAP_SCOPE = "https://outlook.office365.com/.default"
 DESK_USER, DESK_PASSWORD = "desk@example.test", "desk-password"   # the help mailbox in Dovecot
@@ -282,7 +283,7 @@ class IdentityServer:
 
     # -- lifecycle
 
-    def start(self) -> "IdentityServer":
+    def start(self) -> IdentityServer:
         server = self
 
         class _Handler(http.server.BaseHTTPRequestHandler):
@@ -441,7 +442,8 @@ class IdentityServer:
 
     def _install_default_routes(self) -> None:
         defaults = [
-            ("GET", r"/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration", IdentityServer._openid_configuration),
+            ("GET", r"/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration",
+             IdentityServer._openid_configuration),
             ("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", IdentityServer._token_endpoint),
             ("GET", r"/(?P<tenant>[^/]+)/discovery/v2\.0/keys", IdentityServer._keys),
             ("GET", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/authorize", IdentityServer._authorize_page),
@@ -494,7 +496,9 @@ class IdentityServer:
                             self.routes.remove(route)
                     break
         if chosen is None:
-            response = HttpResponse(404, {"error": "not_found", "error_description": f"no route for {request.method} {request.path}"})
+            response = HttpResponse(404,
+                                    {"error": "not_found",
+                                     "error_description": f"no route for {request.method} {request.path}"})
         else:
             try:
                 response = chosen.handler(self, request, params)
@@ -528,7 +532,9 @@ class IdentityServer:
     def _openid_configuration(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         tenant = params["tenant"]
         if tenant != self.tenant_id:
-            return HttpResponse(400, {"error": "invalid_tenant", "error_description": f"AADSTS90002: Tenant '{tenant}' not found."})
+            return HttpResponse(400,
+                                {"error": "invalid_tenant",
+                                 "error_description": f"AADSTS90002: Tenant '{tenant}' not found."})
         base = f"{self.base_url}/{tenant}"
         return HttpResponse(200, {
             "issuer": f"{base}/v2.0",
@@ -553,7 +559,8 @@ class IdentityServer:
             self.token_requests.append({k: v for k, v in form.items()
                                         if k not in ("client_secret", "code", "code_verifier")})
         if params["tenant"] != self.tenant_id:
-            return HttpResponse(400, {"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."})
+            return HttpResponse(400,
+                                {"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."})
         if form.get("grant_type") not in ("client_credentials", "authorization_code"):
             return HttpResponse(400, {"error": "unsupported_grant_type", "error_description":
                                       "AADSTS70003: only client_credentials and authorization_code are served here."})
@@ -578,7 +585,8 @@ class IdentityServer:
         value = secrets.token_urlsafe(32)
         if scope == GRAPH_SCOPE:
             # Graph's app-only tokens are JWTs whose `roles` claim lists the application permissions granted.
-            value = self.sign({"aud": "https://graph.microsoft.com", "iss": f"https://sts.windows.net/{self.tenant_id}/",
+            value = self.sign({"aud": "https://graph.microsoft.com",
+                               "iss": f"https://sts.windows.net/{self.tenant_id}/",
                                "iat": int(now), "nbf": int(now), "exp": int(now + self.token_lifetime),
                                "appid": form["client_id"], "tid": self.tenant_id, "roles": client["roles"],
                                "jti": secrets.token_hex(8)})
@@ -728,7 +736,8 @@ class IdentityServer:
 
     def _not_found(self, name: str) -> HttpResponse:
         return graph_error(404, "Request_ResourceNotFound",
-                           f"Resource '{name}' does not exist or one of its queried reference-property objects are not present.")
+                           f"Resource '{name}' does not exist or one of its queried reference-property objects are not "
+                           "present.")
 
     def _graph_patch_user(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         token = self._graph_token(request)
@@ -885,7 +894,8 @@ class IdentityServer:
         if user is None:
             return self._not_found(params["user"])
         with self._lock:
-            listed = [{k: v for k, v in m.items() if k != "temporaryAccessPass"} for m in self.passes.get(user["id"], [])]
+            listed = [{k: v for k, v in m.items() if k != "temporaryAccessPass"}
+                      for m in self.passes.get(user["id"], [])]
         return HttpResponse(200, {"value": listed})
 
     def _graph_delete_pass(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
@@ -927,7 +937,8 @@ class IdentityServer:
             try:
                 mime = base64.b64decode(request.body, validate=True)
             except (binascii.Error, ValueError):
-                return graph_error(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.")
+                return graph_error(400, "ErrorMimeContentInvalidBase64String",
+                                   "Invalid base64 string for MIME content.")
             parsed = email.message_from_bytes(mime, policy=policy.default)
             if not any(parsed[name] for name in ("To", "Cc", "Bcc")):
                 return graph_error(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.")
@@ -981,7 +992,7 @@ class ReceivedMail:
 
 
 class _RecordingHandler:
-    def __init__(self, owner: "SmtpServer"):
+    def __init__(self, owner: SmtpServer):
         self.owner = owner
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -1025,7 +1036,7 @@ class SmtpServer:
     def ca_file(self) -> Path | None:
         return self.tls.ca_file if self.tls else None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
 
@@ -1084,7 +1095,8 @@ class SmtpServer:
         """Block until at least `count` messages arrived; AssertionError after `timeout`."""
         with self._condition:
             if not self._condition.wait_for(lambda: len(self.received) >= count, timeout):
-                raise AssertionError(f"SMTP server received {len(self.received)} message(s), expected {count} within {timeout}s")
+                raise AssertionError(f"SMTP server received {len(self.received)} message(s), expected {count} within "
+                                     f"{timeout}s")
             return list(self.received)
 
     def clear(self) -> None:
@@ -1097,7 +1109,8 @@ class SmtpServer:
 
 
 def dovecot_binary() -> str | None:
-    return shutil.which("dovecot") or next((p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.path.exists(p)), None)
+    return shutil.which("dovecot") or next(
+        (p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.path.exists(p)), None)
 
 
 class DovecotServer:
@@ -1248,7 +1261,7 @@ service anvil {{
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def start(self, timeout: float = 10.0) -> "DovecotServer":
+    def start(self, timeout: float = 10.0) -> DovecotServer:
         """Start (or restart after stop()) on the same ports with the same mail."""
         if self.running:
             return self
@@ -1263,7 +1276,8 @@ service anvil {{
             log.close()
         if not _wait_for(lambda: self._greets() or not self.running, timeout) or not self.running:
             self.stop()
-            raise ServerStartError(f"dovecot did not answer on {self.host}:{self.port} within {timeout}s:\n{self.log_tail()}")
+            raise ServerStartError(f"dovecot did not answer on {self.host}:{self.port} within "
+                                   f"{timeout}s:\n{self.log_tail()}")
         self.start_seconds.append(time.monotonic() - begun)
         return self
 
@@ -1407,7 +1421,7 @@ service anvil {{
     def _chown_tree(self, root: Path) -> None:
         if os.geteuid() != 0:
             return
-        for dirpath, dirnames, filenames in os.walk(root):
+        for dirpath, _dirnames, filenames in os.walk(root):
             os.chown(dirpath, self._mail_uid, self._mail_gid)
             for name in filenames:
                 os.chown(os.path.join(dirpath, name), self._mail_uid, self._mail_gid)

@@ -139,7 +139,7 @@ def test_format_controls_cover_unicode_category_cf():
 
 
 def test_subject_loses_bidi_controls():
-    raw = "From: kari@contoso.no\r\nSubject: =?utf-8?q?Reset_=E2=80=AEdrowssap?=\r\n\r\nx\r\n".encode()
+    raw = b"From: kari@contoso.no\r\nSubject: =?utf-8?q?Reset_=E2=80=AEdrowssap?=\r\n\r\nx\r\n"
     assert parse_message(raw).subject == "Reset drowssap"
     assert parse.decode_header_value("a\u2067b") == "ab"
 

@@ -51,7 +51,8 @@ def _approve(tmp_path, config_path):
     drop(tmp_path / "var" / "maildir", request_mail(message_id="<crash-request@contoso.no>"))
     _ok(run_desk(config_path))
     [to_cto] = [parse(f.read_bytes()) for f in outbox_files(tmp_path)
-                if "Approval needed" in str(parse(f.read_bytes())["Subject"]) and CTO in str(parse(f.read_bytes())["To"])]
+                if "Approval needed" in str(parse(f.read_bytes())["Subject"])
+                and CTO in str(parse(f.read_bytes())["To"])]
     drop(tmp_path / "var" / "maildir", command_mail(line_for(to_cto), message_id="<crash-approve@contoso.no>"))
 
 
@@ -139,4 +140,5 @@ def _approve_smtp(tmp_path, config_path, smtp):
     drop(tmp_path / "var" / "maildir", request_mail(message_id="<crash-request@contoso.no>"))
     _ok(run_desk(config_path))
     [to_cto] = [m for m in smtp.messages if CTO in m.rcpt_tos]
-    drop(tmp_path / "var" / "maildir", command_mail(line_for(parse(to_cto.data)), message_id="<crash-approve@contoso.no>"))
+    drop(tmp_path / "var" / "maildir",
+         command_mail(line_for(parse(to_cto.data)), message_id="<crash-approve@contoso.no>"))

@@ -202,4 +202,5 @@ def test_approval_defaults():
     approval = config_module.from_dict({}).approval
     assert (approval.ttl_minutes, approval.max_wrong_codes, approval.required, approval.method,
             approval.tap_lifetime_minutes, approval.password_length, approval.revoke_sessions,
-            approval.max_per_requester_per_day, approval.max_per_target_per_day) == (30, 3, 1, "tap", 60, 16, True, 10, 3)
+            approval.max_per_requester_per_day, approval.max_per_target_per_day) == (
+                30, 3, 1, "tap", 60, 16, True, 10, 3)

@@ -55,7 +55,7 @@ def rows_holding(db_path, secret: str) -> list[str]:
             cursor = connection.execute(f"SELECT * FROM [{table}]")
             names = [c[0] for c in cursor.description]
             for row in cursor:
-                for name, value in zip(names, row):
+                for name, value in zip(names, row, strict=True):
                     data = value if isinstance(value, bytes) else str(value).encode()
                     if holds(data, secret):
                         found.append(f"{table}.{name}")

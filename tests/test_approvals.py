@@ -1,4 +1,6 @@
-"""Admin-approved resets end to end: request mail -> approval by mail or CLI -> Graph (the HTTPS stand-in) -> one secret mail.
+"""Admin-approved resets end to end.
+
+Request mail -> approval by mail or CLI -> Graph (the HTTPS stand-in) -> one secret mail.
 
 The desk runs in process on the local Maildir with the outbox Maildir; msal
 and the Graph client talk real HTTPS to tests/servers.py's IdentityServer,
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 import servers
@@ -379,7 +381,7 @@ def test_a_reused_code_changes_nothing(tmp_path, people, oauth_app):
 def test_an_expired_code_changes_nothing(tmp_path, people, oauth_app):
     from resetdesk.store import Store
 
-    now = [datetime.now(timezone.utc)]
+    now = [datetime.now(UTC)]
     config = config_module.load(approval_config(tmp_path, people, oauth_app[0]))
     desk = Desk(config, store=Store(tmp_path / "var" / "resetdesk.db", clock=lambda: now[0]))
     run(desk, request_mail())
@@ -497,7 +499,8 @@ def test_throttled_tap_is_retried_after_retry_after_and_made_once(tmp_path, peop
     run(desk, command_mail(line_for(approval_requests(tmp_path, CTO)[0])))
     assert time.monotonic() - began >= 1.0
     assert requests_of(desk)[0].state == "executed"
-    assert len([r for r in people.requests if r.method == "POST" and r.path.endswith("temporaryAccessPassMethods")]) == 2
+    assert len([r for r in people.requests
+                if r.method == "POST" and r.path.endswith("temporaryAccessPassMethods")]) == 2
     assert len(people.passes["u-anna"]) == 1
     assert len([m for m in outbox(tmp_path) if the_pass(people) in body(m)]) == 1
     desk.close()
@@ -548,7 +551,8 @@ def test_a_timeout_after_the_tap_request_is_in_doubt_and_never_resent(tmp_path, 
     run(desk, command_mail(line_for(approval_requests(tmp_path, CTO)[0])))
     [request] = requests_of(desk)
     assert request.state == "in_doubt"
-    assert len([r for r in people.requests if r.method == "POST" and r.path.endswith("temporaryAccessPassMethods")]) == 1
+    assert len([r for r in people.requests
+                if r.method == "POST" and r.path.endswith("temporaryAccessPassMethods")]) == 1
     run(desk)
     assert requests_of(desk)[0].state == "in_doubt" and secret_mails(tmp_path) == []
     # A person looks later and decides: a new attempt. The pass nobody received is deleted first.

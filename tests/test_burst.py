@@ -168,7 +168,7 @@ def test_one_sender_hammering_is_still_stopped_with_the_shipped_fuse(tmp_path, d
                 if quiet == 3:
                     break
                 continue
-            for mail in received[answered:]:
+            for _mail in received[answered:]:
                 dovecot.append(make_mail(sender=robot, subject=f"[Ticket #{round_}] Password reset",
                                          message_id=email.utils.make_msgid(domain="fabrikam.example"),
                                          body=f"Ticket #{round_}: I forgot my password and cannot sign in.\n"))

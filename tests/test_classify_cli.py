@@ -14,7 +14,7 @@ def write(tmp_path, name, data: bytes):
 
 
 def test_json_has_the_contract_fields_and_errors_do_not_stop_the_run(tmp_path):
-    good = write(tmp_path, "a.eml", "From: Ola <ola@contoso.no>\nSubject: Hjelp\n\nJeg har glemt passordet mitt.\n".encode())
+    good = write(tmp_path, "a.eml", b"From: Ola <ola@contoso.no>\nSubject: Hjelp\n\nJeg har glemt passordet mitt.\n")
     bad = write(tmp_path, "b.eml", b"\x00\x01garbage")
     result = CliRunner().invoke(cli, ["classify", "--json", str(good), str(bad), str(tmp_path / "missing.eml")])
     assert result.exit_code == 0, result.output
@@ -30,7 +30,8 @@ def test_json_has_the_contract_fields_and_errors_do_not_stop_the_run(tmp_path):
 
 
 def test_human_output_explains(tmp_path):
-    path = write(tmp_path, "a.eml", b"From: a@b.example\nSubject: x\n\nI forgot my user name, which email do I sign in with?\n")
+    write(tmp_path, "a.eml",
+          b"From: a@b.example\nSubject: x\n\nI forgot my user name, which email do I sign in with?\n")
     result = CliRunner().invoke(cli, ["classify", str(tmp_path)])
     assert result.exit_code == 0
     assert "scenario  forgot_username" in result.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import jinja2
 import pytest
@@ -52,7 +52,7 @@ def test_reply_headers():
     cfg = config()
     mid = compose.make_message_id(mail.key, "reply", cfg)
     sent = reparse(compose.compose_reply(mail, decision(), draft(), cfg, mid,
-                                         now=datetime(2026, 11, 2, 9, 5, tzinfo=timezone.utc)))
+                                         now=datetime(2026, 11, 2, 9, 5, tzinfo=UTC)))
     assert sent["To"].addresses[0].addr_spec == "ase.berg@contoso.no"      # From, never Reply-To
     assert sent["To"].addresses[0].display_name == "Åse Berg"
     assert sent["From"] == "help@contoso.no"
@@ -198,7 +198,8 @@ def test_unusable_addresses_are_refused(address):
 
 def test_threading_headers_carry_only_valid_message_ids():
     mail = parse_message(RAW.replace(b"References: <root@contoso.no> <m1@contoso.no>",
-                                     "References: <root@contoso.no> <no-at-sign> <a b@c> <ø@y> <a@b@c> <m1@contoso.no>".encode()))
+                                     "References: <root@contoso.no> <no-at-sign> <a b@c> <ø@y> <a@b@c> "
+                                     "<m1@contoso.no>".encode()))
     sent = reparse(compose.compose_reply(mail, decision(), draft(), config(), "x@contoso.no"))
     assert sent["References"] == "<root@contoso.no> <m1@contoso.no> <m2@contoso.no>"
     bad = parse_message(RAW.replace(b"Message-ID: <m2@contoso.no>", b"Message-ID: <not-an-id>"))

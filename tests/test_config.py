@@ -168,7 +168,8 @@ def test_every_command_refuses_a_bad_config_in_one_line(tmp_path, command):
     from resetdesk.cli import cli
 
     bad = write(tmp_path, "[imap]\ntimeout = -1\n")
-    args = command[:-1] + ["--config", str(bad), command[-1]] if command[0] == "classify" else [*command, "--config", str(bad)]
+    args = (command[:-1] + ["--config", str(bad), command[-1]] if command[0] == "classify"
+            else [*command, "--config", str(bad)])
     one_line_exit_2(CliRunner().invoke(cli, args), "imap.timeout", "must be more than 0")
     latin = tmp_path / "latin.toml"
     latin.write_bytes(b"[policy]\ndesk_address = \"bl\xe5\"\n")

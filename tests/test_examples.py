@@ -6,8 +6,8 @@ import json
 import pytest
 
 from resetdesk import config as config_module
-from resetdesk.rules.examples import (Example, ExampleError, build_corpus, import_examples, read_examples, record_id, split_of,
-                                to_eml)
+from resetdesk.rules.examples import (Example, ExampleError, build_corpus, import_examples, read_examples, record_id,
+                                      split_of, to_eml)
 from resetdesk.intake.parse import parse_message
 from resetdesk.rules.facts import verify_sender
 
@@ -15,7 +15,8 @@ RECORDS = [
     {"scenario": "sspr", "language": "nb", "persona": "a", "from_name": "Kari Haugland", "from_addr": "kari@hamar.no",
      "subject": "Glemt passord – hjelp", "body": "Hei\nJeg har glemt passordet.\nKari", "requester": False,
      "headers": {}, "note": "own password"},
-    {"scenario": "admin_reset", "language": "en", "persona": "b", "from_name": "Lars Berg", "from_addr": "lars@x.example",
+    {"scenario": "admin_reset", "language": "en", "persona": "b", "from_name": "Lars Berg",
+     "from_addr": "lars@x.example",
      "subject": "reset", "body": "Please reset the password for anna@contoso.no.", "requester": True, "headers": {},
      "note": "IT asks for a named account"},
     {"scenario": "auto_reply", "language": "en", "persona": "c", "from_name": "Bob", "from_addr": "bob@y.example",
@@ -41,7 +42,8 @@ def test_ids_and_splits_are_fixed_by_the_record_alone():
 def test_build_is_deterministic_and_labels_by_the_contract(tmp_path):
     source = write(tmp_path / "001.jsonl", RECORDS)
     policy = tmp_path / "policy.toml"
-    policy.write_text('[policy]\ntrusted_authserv_ids = ["mx.resetdesk.example"]\nrequesters = ["it-lead@fabrikam.com"]\n')
+    policy.write_text('[policy]\ntrusted_authserv_ids = ["mx.resetdesk.example"]\nrequesters = '
+                      '["it-lead@fabrikam.com"]\n')
     assert build_corpus(read_examples([source]), tmp_path / "one", policy) == 3
     build_corpus(read_examples([source]), tmp_path / "two", policy)
     one = sorted((tmp_path / "one" / "mail").iterdir())
@@ -49,7 +51,8 @@ def test_build_is_deterministic_and_labels_by_the_contract(tmp_path):
     rows = {row["scenario"]: row for row in csv.DictReader((tmp_path / "one" / "labels.csv").open(encoding="utf-8"))}
     assert rows["admin_reset"]["action"] == "approval_requested" and rows["sspr"]["action"] == "reply"
     assert rows["auto_reply"]["action"] == "ignore"
-    mails = {row["scenario"]: parse_message((tmp_path / "one" / "mail" / row["file"]).read_bytes()) for row in rows.values()}
+    mails = {row["scenario"]: parse_message((tmp_path / "one" / "mail" / row["file"]).read_bytes())
+             for row in rows.values()}
     requester = mails["admin_reset"]
     assert requester.from_addr == "it-lead@fabrikam.com"
     assert verify_sender(requester, ("mx.resetdesk.example",))[0]

@@ -24,7 +24,8 @@ def mail(headers="", body="Hei, jeg har glemt passordet mitt.", sender="Kari <ka
     return parse_message(raw.encode("utf-8"))
 
 
-GOOD = "Authentication-Results: mx.resetdesk.example; spf=pass smtp.mailfrom=contoso.no; dkim=pass header.d=contoso.no; dmarc=pass (p=reject) action=none header.from=contoso.no\n"
+GOOD = ("Authentication-Results: mx.resetdesk.example; spf=pass smtp.mailfrom=contoso.no; "
+        "dkim=pass header.d=contoso.no; dmarc=pass (p=reject) action=none header.from=contoso.no\n")
 
 
 @pytest.mark.parametrize("headers, verified", [
@@ -38,7 +39,8 @@ GOOD = "Authentication-Results: mx.resetdesk.example; spf=pass smtp.mailfrom=con
     # An untrusted header above the trusted one is skipped, not believed.
     (GOOD.replace("mx.resetdesk.example", "mx.evil.example").replace("pass", "fail") + GOOD, True),
     # Exchange Online's form without an authserv-id is not trusted by name.
-    ("Authentication-Results: spf=pass smtp.mailfrom=contoso.no; dmarc=pass action=none header.from=contoso.no\n", False),
+    ("Authentication-Results: spf=pass smtp.mailfrom=contoso.no; dmarc=pass action=none header.from=contoso.no\n",
+     False),
 ])
 def test_sender_verification(headers, verified):
     ok, why = verify_sender(mail(headers), ("mx.resetdesk.example",))
@@ -87,14 +89,16 @@ def test_language(extractor, body, language):
 
 
 def test_quoted_text_does_not_decide_language_or_intent(extractor):
-    body = "I am still signed in on my laptop.\n\nDen 1. nov. skrev Kari:\n> Jeg har glemt brukernavnet mitt og passordet"
+    body = ("I am still signed in on my laptop.\n\n"
+            "Den 1. nov. skrev Kari:\n> Jeg har glemt brukernavnet mitt og passordet")
     facts = extractor.extract(mail(body=body))
     assert facts.language == "en"
     assert facts.flags["signed_in"] and not facts.flags["forgot_username"]
 
 
 def test_named_accounts_exclude_sender_and_desk(extractor):
-    facts = extractor.extract(mail(body="Please reset the password for Ola.Hansen@contoso.no, cc help@resetdesk.example"))
+    facts = extractor.extract(
+        mail(body="Please reset the password for Ola.Hansen@contoso.no, cc help@resetdesk.example"))
     assert facts.targets == ["ola.hansen@contoso.no"]
     assert facts.flags["reset_request"]
 

@@ -50,8 +50,12 @@ def edited_graph(tmp_path, old, new):
     ('to = "security_info"', 'to = "securityinfo"', "unknown node 'securityinfo'"),
     ('when = ["signed_in"]', 'when = ["signed_inn"]', "unknown fact 'signed_inn'"),
     ('name = "sspr-failed"\n', 'name = "still-signed-in"\n', "name used twice"),
-    ('\n[[actions]]\nname', '\n[[rules]]\nname = "loop"\nfrom = "support"\nwhen = ["followup_failed"]\nto = "admin_reset"\ndescription = "x"\n\n[[actions]]\nname', "-> support -> admin_reset"),
-    ('name = "sspr-failed"\nfrom = "sspr"\nwhen = ["sspr_failed"]\nto = "admin_reset"\ndescription', 'name = "sspr-failed"\nfrom = "sspr"\nwhen = ["sspr_failed"]\nto = "admin_reset"\nexplanation', "rules[sspr-failed]: missing key 'description'"),
+    ('\n[[actions]]\nname',
+     '\n[[rules]]\nname = "loop"\nfrom = "support"\nwhen = ["followup_failed"]\nto = "admin_reset"\ndescription = '
+     '"x"\n\n[[actions]]\nname', "-> support -> admin_reset"),
+    ('name = "sspr-failed"\nfrom = "sspr"\nwhen = ["sspr_failed"]\nto = "admin_reset"\ndescription',
+     'name = "sspr-failed"\nfrom = "sspr"\nwhen = ["sspr_failed"]\nto = "admin_reset"\nexplanation',
+     "rules[sspr-failed]: missing key 'description'"),
     ('action = "escalate"', 'action = "shout"', "'shout' is not one of"),
 ])
 def test_broken_edits_are_refused_with_their_place(tmp_path, old, new, message):

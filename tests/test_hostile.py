@@ -287,7 +287,8 @@ def test_a_hostile_sample_through_the_desk_on_a_maildir(tmp_path):
     shapes = [(name, raw) for name, raw in hostile_mail.pathological(size=20_000) if name.startswith((
         "run 'a'", "run 'a@'", "html unclosed", "multipart", "header 10,000", "header long From", "20 MB"))]
     # One Message-ID each: a second mail with an id already decided is only moved.
-    shapes = [(name, raw.replace(b"<hostile@", b"<hostile-%d@" % number, 1)) for number, (name, raw) in enumerate(shapes)]
+    shapes = [(name, raw.replace(b"<hostile@", b"<hostile-%d@" % number, 1))
+              for number, (name, raw) in enumerate(shapes)]
     sample = hostile_mail.fuzzed(2000)[::20] + shapes
     for number, (_, raw) in enumerate(sample):
         drop(desk.source.root, raw, f"{number:04d}.hostile")

@@ -215,12 +215,13 @@ def test_move_creates_the_folders_and_really_moves(dovecot, source_for):
         dovecot.append(servers.make_message(subject=f"to move {n}"))
     source = source_for()
     messages = list(source.fetch_new())
-    for message, role in zip(messages, ("answered", "ignored", "needs_human")):
+    for message, role in zip(messages, ("answered", "ignored", "needs_human"), strict=True):
         source.move(message, role)
     assert dovecot.folder_uids("INBOX") == []
     # The config's "/" is Dovecot's "." here.
     assert {"resetdesk.answered", "resetdesk.ignored", "resetdesk.needs-human"} <= set(dovecot.folders())
-    for folder, message in zip(("resetdesk.answered", "resetdesk.ignored", "resetdesk.needs-human"), messages):
+    for folder, _message in zip(("resetdesk.answered", "resetdesk.ignored", "resetdesk.needs-human"), messages,
+                                strict=True):
         flags = dovecot.folder_flags(folder)
         assert len(flags) == 1
         assert all(b"\\Seen" not in f for f in flags.values())
@@ -403,7 +404,7 @@ def test_idle_wakes_soon_after_an_append(dovecot, source_for):
         list(source.fetch_new())
         appended_at = {}
 
-        def append():
+        def append(run=run, appended_at=appended_at):
             dovecot.append(servers.make_message(subject=f"push {run}"))
             appended_at["t"] = time.monotonic()
 

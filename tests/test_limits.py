@@ -202,7 +202,7 @@ def test_a_requester_asking_seven_times_an_hour_is_acknowledged_each_time(store,
 
 def test_a_requester_has_a_cap_too(store):
     cap = REQUESTER.limits.replies_per_requester
-    for n in range(cap):
+    for _ in range(cap):
         sent_reply(store, recipient="it-lead@contoso.no", template="admin_reset.nb")
     verdict = limits.check_reply(store, REQUESTER, mail("it-lead@contoso.no"), "it-lead@contoso.no",
                                  "admin_reset.nb")

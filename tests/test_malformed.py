@@ -25,18 +25,20 @@ REQUEST = "Jeg har glemt passordet mitt og kommer ikke inn.\r\n"
 def malformed() -> list[tuple[str, bytes]]:
     rng = random.Random(20261124)
     items: list[tuple[str, bytes]] = []
-    for n in range(10):                                   # binary garbage
+    for _ in range(10):                                   # binary garbage
         items.append(("garbage", rng.randbytes(rng.randint(64, 8192))))
     for n in range(12):                                   # missing headers
         kind = n % 4
         if kind == 0:
             raw = f"\r\n\r\n{REQUEST}({n})\r\n".encode()
         elif kind == 1:
-            raw = f"To: help@resetdesk.example\r\nSubject: Glemt passord {n}\r\nMessage-ID: <nofrom{n}@x>\r\n\r\n{REQUEST}".encode()
+            raw = (f"To: help@resetdesk.example\r\nSubject: Glemt passord {n}\r\n"
+                   f"Message-ID: <nofrom{n}@x>\r\n\r\n{REQUEST}").encode()
         elif kind == 2:
             raw = f"From:\r\nSubject: Glemt passord {n}\r\nMessage-ID: <emptyfrom{n}@x>\r\n\r\n{REQUEST}".encode()
         else:
-            raw = f"From: Anna Berg\r\nSubject: Glemt passord {n}\r\nMessage-ID: <noaddr{n}@x>\r\n\r\n{REQUEST}".encode()
+            raw = (f"From: Anna Berg\r\nSubject: Glemt passord {n}\r\n"
+                   f"Message-ID: <noaddr{n}@x>\r\n\r\n{REQUEST}").encode()
         items.append(("missing headers", raw))
     for n in range(4):                                    # 20 MB bodies
         items.append(("20 MB", make_mail(sender=f"big{n}@contoso.no", message_id=f"<big{n}@contoso.no>")
@@ -44,7 +46,8 @@ def malformed() -> list[tuple[str, bytes]]:
     for n in range(12):                                   # broken MIME: nesting past the parser's limit
         depth = 1000 + 50 * n
         raw = (f"From: deep{n}@contoso.no\r\nSubject: Glemt passord\r\nMessage-ID: <deep{n}@x>\r\n".encode()
-               + b"".join(b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(depth))
+               + b"".join(b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i)
+                          for i in range(depth))
                + REQUEST.encode())
         items.append(("broken MIME", raw))
     for n in range(12):                                   # unknown charsets

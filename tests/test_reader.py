@@ -109,7 +109,8 @@ def test_weights_that_do_not_match_their_metadata_are_refused(tmp_path):
 def test_a_model_trained_on_other_examples_is_refused(tmp_path):
     extra = tmp_path / "mine"
     extra.mkdir()
-    (extra / "a.jsonl").write_text(json.dumps({"scenario": "sspr", "language": "en", "body": "I forgot my password."}) + "\n")
+    (extra / "a.jsonl").write_text(json.dumps({"scenario": "sspr", "language": "en",
+                                               "body": "I forgot my password."}) + "\n")
     cfg = config_module.from_dict({"reader": {"examples": str(extra)}})
     with pytest.raises(KnowledgeError, match=r"trained on other examples.*resetdesk train"):
         Knowledge.load(config=cfg)
@@ -205,7 +206,8 @@ def test_an_approval_needs_another_named_account(policy):
     decision = classifier.classify(mail("Please reset my password, I forgot it.", sender=REQUESTER, verified=True))
     assert (decision.scenario, decision.action) == ("admin_reset", "reply")
     assert decision.facts["no_account_named"] is True
-    named = classifier.classify(mail("Please reset the password for marius@contoso.no.", sender=REQUESTER, verified=True))
+    named = classifier.classify(mail("Please reset the password for marius@contoso.no.", sender=REQUESTER,
+                                     verified=True))
     assert named.action == "approval_requested"
 
 
@@ -280,7 +282,8 @@ def test_a_password_for_another_system_is_asked_about_and_a_no_is_out_of_scope(p
     asked = classifier.classify(mail("I can't remember the password for the portal."))
     assert asked.action == "clarify" and asked.facts["question"]["fact"] == "other_system"
     assert asked.scenario == "out_of_scope" and drafted(asked) is not None
-    no = classifier.classify(mail("No, it is the Visma payroll portal.", subject="Re: Hjelp"), previous_scenario=asked.scenario,
+    no = classifier.classify(mail("No, it is the Visma payroll portal.", subject="Re: Hjelp"),
+                             previous_scenario=asked.scenario,
                              question=asked.facts["question"])
     assert (no.scenario, no.action, drafted(no)) == ("out_of_scope", "escalate", None)
     yes = classifier.classify(mail("Yes, my Outlook account.", subject="Re: Hjelp"), previous_scenario=asked.scenario,
@@ -292,7 +295,8 @@ def test_a_yes_to_do_you_know_your_user_name_means_it_is_not_forgotten(policy):
     classifier = classifier_with(policy, FixedReader(forgot_username=0.4, sspr=0.35))
     asked = classifier.classify(mail("I can't get in to my account, no idea what to type."))
     assert asked.facts["question"]["fact"] == "forgot_username" and asked.action == "clarify"
-    yes = classifier.classify(mail("Yes, it is anna@contoso.no.", subject="Re: Hjelp"), previous_scenario=asked.scenario,
+    yes = classifier.classify(mail("Yes, it is anna@contoso.no.", subject="Re: Hjelp"),
+                              previous_scenario=asked.scenario,
                               question=asked.facts["question"])
     no = classifier.classify(mail("No, I don't.", subject="Re: Hjelp"), previous_scenario=asked.scenario,
                              question=asked.facts["question"])

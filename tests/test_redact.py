@@ -47,7 +47,8 @@ def redactor(monkeypatch):
 
 
 @pytest.mark.parametrize("text", [
-    f"a1 NO [AUTHENTICATIONFAILED] you sent: a1 LOGIN desk@contoso.no \"{SECRET.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}\"",
+    "a1 NO [AUTHENTICATIONFAILED] you sent: a1 LOGIN desk@contoso.no "
+    f"\"{SECRET.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}\"",
     f"b'[UNAVAILABLE] echo {SECRET}'",
     repr(f"echo {SECRET}".encode()),
     "535 5.7.8 you said AUTH PLAIN " + base64.b64encode(f"\0desk@contoso.no\0{SECRET}".encode()).decode(),

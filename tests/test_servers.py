@@ -58,7 +58,8 @@ def test_dovecot_starts_fast_and_stores_mail(dovecot):
 
 
 def test_dovecot_tls_port_and_starttls_verify_with_the_test_ca(dovecot):
-    with IMAPClient(dovecot.host, dovecot.tls_port, ssl=True, ssl_context=dovecot.tls.client_context(), timeout=5) as imap:
+    with IMAPClient(dovecot.host, dovecot.tls_port, ssl=True, ssl_context=dovecot.tls.client_context(),
+                    timeout=5) as imap:
         imap.login(dovecot.user, dovecot.password)
         assert imap.folder_exists("INBOX")
     with IMAPClient(dovecot.host, dovecot.port, ssl=False, timeout=5) as imap:
@@ -173,13 +174,15 @@ def test_graph_routes_record_calls_and_can_be_overridden(identity):
     assert identity.users["11111111-2222"]["passwordProfile"]["forceChangePasswordNextSignIn"] is True
     mail = {"message": {"subject": "hi", "toRecipients": [{"emailAddress": {"address": "anna@contoso.no"}}]}}
     assert _https(identity, "POST", "/v1.0/users/11111111-2222/sendMail", mail, auth)[0] == 202
-    assert [(c.method, c.user) for c in identity.graph_calls] == [("PATCH", "anna@contoso.no"), ("POST", "11111111-2222")]
+    assert [(c.method, c.user) for c in identity.graph_calls] == [("PATCH", "anna@contoso.no"),
+                                                                  ("POST", "11111111-2222")]
     status, error = _https(identity, "PATCH", "/v1.0/users/nobody@contoso.no", body, auth)
     assert (status, error["error"]["code"]) == (404, "Request_ResourceNotFound")
     assert _https(identity, "PATCH", "/v1.0/users/anna@contoso.no", body, {})[0] == 401
     # One throttled answer, then the default route again.
     identity.add_route("PATCH", r"/v1\.0/users/[^/]+",
-                       lambda server, request, params: servers.graph_error(429, "TooManyRequests", "slow down", {"Retry-After": "2"}),
+                       lambda server, request, params: servers.graph_error(429, "TooManyRequests", "slow down",
+                                                                           {"Retry-After": "2"}),
                        times=1)
     assert _https(identity, "PATCH", "/v1.0/users/anna@contoso.no", body, auth)[0] == 429
     assert _https(identity, "PATCH", "/v1.0/users/anna@contoso.no", body, auth)[0] == 204

@@ -110,7 +110,8 @@ SPOOFS = [
     spoof("ar-pass-after-inner-comment", KARI,
           ar=("mx.contoso.no; spf=pass (a (b) dmarc=pass header.from=contoso.no ) smtp.mailfrom=evil.example; "
               "dmarc=fail header.from=contoso.no",)),
-    spoof("ar-pass-in-comment-after-fail", KARI, ar=("mx.contoso.no; dmarc=fail (; dmarc=pass) header.from=contoso.no",)),
+    spoof("ar-pass-in-comment-after-fail", KARI,
+          ar=("mx.contoso.no; dmarc=fail (; dmarc=pass) header.from=contoso.no",)),
     spoof("ar-pass-in-reason", KARI,
           ar=('mx.contoso.no; dmarc=fail reason="dmarc=pass header.from=contoso.no" header.from=contoso.no',)),
     spoof("ar-rfc2047-encoded-header", KARI,
@@ -130,8 +131,10 @@ SPOOFS = [
     spoof("ar-no-dmarc-result", KARI,
           ar=("mx.contoso.no; spf=pass smtp.mailfrom=contoso.no; dkim=pass header.d=contoso.no",)),
     spoof("ar-dmarc-without-header-from", KARI, ar=("mx.contoso.no; dmarc=pass",)),
-    spoof("ar-header-from-other-domain", KARI, ar=(PASS.replace("header.from=contoso.no", "header.from=evil.example"),)),
-    spoof("ar-header-from-subdomain", KARI, ar=(PASS.replace("header.from=contoso.no", "header.from=mail.contoso.no"),)),
+    spoof("ar-header-from-other-domain", KARI,
+          ar=(PASS.replace("header.from=contoso.no", "header.from=evil.example"),)),
+    spoof("ar-header-from-subdomain", KARI,
+          ar=(PASS.replace("header.from=contoso.no", "header.from=mail.contoso.no"),)),
     spoof("ar-header-from-lookalike", KARI,
           ar=(PASS.replace("header.from=contoso.no", "header.from=contoso.no.evil.example"),)),
     spoof("ar-header-from-punycode-homoglyph", KARI,
@@ -212,7 +215,8 @@ SPOOFS = [
     spoof("homoglyph-cyrillic-o-domain-pass-for-real-domain", "kari.nordmann@xn--cntoso-wqf.no",
           sender="Kari <kari.nordmann@cоntoso.no>"),
     spoof("homoglyph-cyrillic-a-local-part", "kаri.nordmann@contoso.no", sender="Kari <kаri.nordmann@contoso.no>"),
-    spoof("punycode-homoglyph-domain", "kari.nordmann@xn--cntoso-wqf.no", sender="Kari <kari.nordmann@xn--cntoso-wqf.no>"),
+    spoof("punycode-homoglyph-domain", "kari.nordmann@xn--cntoso-wqf.no",
+          sender="Kari <kari.nordmann@xn--cntoso-wqf.no>"),
     spoof("fullwidth-domain", AMBIGUOUS, sender="Kari <kari.nordmann@ｃｏｎｔｏｓｏ.no>"),
     spoof("zero-width-space-in-local-part", AMBIGUOUS, sender="Kari <kari.nord\u200bmann@contoso.no>"),
     spoof("invalid-punycode-domain", AMBIGUOUS, sender="Kari <kari.nordmann@xn--contoso-.no>"),
@@ -243,7 +247,8 @@ LEGIT = [
     legit("baseline"),
     legit("case-differences", sender="Kari Nordmann <Kari.Nordmann@CONTOSO.NO>",
           ar=("MX.Contoso.NO; SPF=pass smtp.mailfrom=Contoso.NO; DMARC=PASS header.from=CONTOSO.NO",)),
-    legit("ar-comments", ar=("mx.contoso.no (our gateway); spf=pass (sender IP is 192.0.2.10) smtp.mailfrom=contoso.no; "
+    legit("ar-comments",
+          ar=("mx.contoso.no (our gateway); spf=pass (sender IP is 192.0.2.10) smtp.mailfrom=contoso.no; "
                              "dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=contoso.no (the From domain)",)),
     legit("ar-nested-comments", ar=("mx.contoso.no; dmarc=pass (p=reject (really; no=fail)) header.from=contoso.no",)),
     legit("ar-quoted-strings", ar=('mx.contoso.no; spf=pass smtp.mailfrom="kari.nordmann"@contoso.no; '

@@ -4,7 +4,8 @@ from resetdesk.rules.text import new_text
 
 
 def test_gmail_style_quote_is_dropped():
-    text = "Jeg har glemt passordet.\n\nDen 3. nov. 2026 kl. 10:00 skrev Per <per@x.no>:\n> Har du glemt brukernavnet?\n"
+    text = ("Jeg har glemt passordet.\n\n"
+            "Den 3. nov. 2026 kl. 10:00 skrev Per <per@x.no>:\n> Har du glemt brukernavnet?\n")
     assert new_text(text) == "Jeg har glemt passordet."
 
 
