@@ -58,6 +58,7 @@ from .approvals import LINK_MINUTES, ApprovalBook, ApprovalConflict, ApprovalReq
 from .codes import new_password
 from .config import Config
 from .crashpoints import crash_point
+from .deliver import ask_transport
 from .errors import PermanentDeliveryError, StoreError, TransientDeliveryError
 from .responders.approval_mail import ApprovalMailer
 from .responders.graph import (GraphAmbiguous, GraphClient, GraphDenied, GraphError, GraphInDoubt, GraphNotFound,
@@ -281,11 +282,7 @@ class ApprovalRunner:
         log.warning("%s mail %s to %s is in doubt (%s): held, not resent", row.kind, row.id, row.recipient, why)
 
     def _settle_approval_mail(self, row: OutboxRow) -> None:
-        try:
-            confirmed = self.transport.confirm(row)
-        except Exception as error:      # asking must never turn into resending
-            log.warning("could not ask %s about outbox row %s: %s", self.transport.name, row.id, error)
-            confirmed = None
+        confirmed = ask_transport(self.transport, row)
         why = "the desk stopped between handing the approval mail over and recording it"
         if confirmed is True:
             self.store.mark_sent(row.id)
@@ -399,11 +396,7 @@ class ApprovalRunner:
         row = self.store.outbox(request.outbox_id) if request.outbox_id else None
         if row is None or row.status != OutboxStatus.SENDING:
             return self.book.in_doubt(request, row.id if row else None, "the secret mail's state is unknown")
-        try:
-            confirmed = self.transport.confirm(row)
-        except Exception as error:      # asking must never turn into resending
-            log.warning("could not ask %s about outbox row %s: %s", self.transport.name, row.id, error)
-            confirmed = None
+        confirmed = ask_transport(self.transport, row)
         why = "the desk stopped between handing the secret mail over and recording it"
         if confirmed is True:
             self.book.executed(request, row.id)

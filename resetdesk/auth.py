@@ -173,8 +173,9 @@ class TokenProvider:
         return confidential_app(self.client_id, secret, self.authority, self.ca_file)
 
 
-def http_session(ca_file: str = ""):
-    """A requests session that verifies with `ca_file` (or the system's CAs) whatever the environment says."""
+def http_session(ca_file: str = ""):  # -> requests.Session (imported when first needed)
+    """A requests session that verifies with `ca_file` (or the system's CAs) whatever the environment says
+    (REQUESTS_CA_BUNDLE, proxies and .netrc would otherwise override `verify`)."""
     import requests
 
     session = requests.Session()

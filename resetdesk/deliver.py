@@ -38,6 +38,15 @@ log = logging.getLogger("resetdesk")
 DELIVERY_BATCH = 100          # outbox rows read per query (bounds memory, not the batch)
 
 
+def ask_transport(transport: Transport, row: OutboxRow) -> bool | None:
+    """Whether `transport` has `row` (True/False), or None when it cannot tell; asking never resends."""
+    try:
+        return transport.confirm(row)
+    except Exception as error:   # asking must never turn into resending
+        log.warning("could not ask %s about outbox row %s: %s", transport.name, row.id, error)
+        return None
+
+
 class Deliverer:
     """Sends due outbox rows over one transport, with back-off while the transport is down."""
 
@@ -56,11 +65,7 @@ class Deliverer:
 
     def in_doubt(self, row: OutboxRow, why: str) -> None:
         """A row that may or may not have left: ask the transport, else hold it for a person; never resend."""
-        try:
-            confirmed = self.transport.confirm(row)
-        except Exception as error:   # asking must never turn into resending
-            log.warning("could not ask %s about outbox row %s: %s", self.transport.name, row.id, error)
-            confirmed = None
+        confirmed = ask_transport(self.transport, row)
         if confirmed is True:
             self.store.mark_sent(row.id)
             log.info("outbox %s: %s; %s has it: recorded as sent", row.id, why, self.transport.name)

@@ -176,13 +176,10 @@ class GraphClient:
     # -- plumbing -----------------------------------------------------------
 
     def _open(self):
-        import requests
+        from ..auth import http_session
 
         if self._session is None:
-            session = requests.Session()
-            session.trust_env = False      # REQUESTS_CA_BUNDLE and proxies would override ours
-            session.verify = self.ca_file or True
-            self._session = session
+            self._session = http_session(self.ca_file)
         return self._session
 
     def close(self) -> None:

@@ -343,14 +343,10 @@ class GraphTransport:
     # -- connection ---------------------------------------------------------
 
     def _open(self):
-        import requests
+        from ..auth import http_session
 
         if self._session is None:
-            session = requests.Session()
-            # trust_env=False: REQUESTS_CA_BUNDLE, proxies and .netrc would otherwise override ours.
-            session.trust_env = False
-            session.verify = self.ca_file or True
-            self._session = session
+            self._session = http_session(self.ca_file)
         return self._session
 
     def close(self) -> None:
