@@ -355,15 +355,25 @@ class ReadingPolicy:
         return None, None, reading
 
     def _impose(self, facts: Facts, reading: Reading, subject: str, scenario: str, score: float) -> None:
-        """Set the scenario's reader facts; keep each lexicon fact that does not walk the mail elsewhere."""
+        """Set the scenario's reader facts; keep each lexicon fact that does not walk the mail elsewhere.
+
+        A lexicon fact that leaves the walk's entry edge as it is and only
+        moves it on to the article's last ways back in (no other admin: a
+        second admin account, or a support case) is kept: those fallbacks are
+        what the article knows, and the graph, not the reader, walks them.
+        (Keeping every fallback fact measured worse on dev: the lexicon's
+        signed_in and sspr_failed are noisier than the reader.)
+        """
         flags = facts.flags
         found = {name for name in self.text_facts if flags.get(name)}
         held = {name for name in self.graph.facts if flags.get(name) and name not in self.text_facts}
         kept = set(self.graph.scenarios[scenario].reader_facts)
+        entry = self.graph.walk(held | kept)[2][:1]
         overruled = {}
         for name in self.text_facts:
             if name in found and name not in kept:
-                if self.graph.walk(held | kept | {name})[0] == scenario:
+                landed, _, fired = self.graph.walk(held | kept | {name})
+                if landed == scenario or (fired[:1] == entry and landed in _LAST_WAYS):
                     kept.add(name)
                 else:
                     overruled[name] = facts.evidence.get(name, "")
@@ -421,6 +431,8 @@ class ReadingPolicy:
         return start
 
 
+# The article's last ways back in when nobody else can reset the password.
+_LAST_WAYS = ("new_admin_account", "support")
 _FIRST_SENTENCE = re.compile(r"[^\n]*?(?:[.!?](?=\s|$)|$)", re.MULTILINE)
 _GUARDS = ("machine_text", "unsettled", "no_account_named", "request_unconfirmed", "answer_unclear")
 
