@@ -65,6 +65,7 @@ def pathological(size: int = SIZE, big: int = BIG) -> list[tuple[str, bytes]]:
     # Lines the quote and signature markers read.
     shapes += [
         ("spaces then 'wrote:'", mail("Hei\n" + " " * n + "x wrote:\n> old\n")),
+        ("spaces then a colon", mail("Hei\n" + " " * n + "x:\n")),
         ("'on' letters 'wrote:'", mail("on " + "a" * n + " wrote:\n")),
         ("'on' words 'wrote:'", mail("on " + "a " * (n // 2) + "wrote:\n")),
         ("'am' spaces 'schrieb:'", mail("am " + " " * n + "schrieb " + ":" * 100 + "\n")),
