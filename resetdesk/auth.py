@@ -185,6 +185,24 @@ def http_session(ca_file: str = ""):  # -> requests.Session (imported when first
     return session
 
 
+class HttpSessionHolder:
+    """One requests session, opened on first use with `ca_file`, closed by `close()` (Graph callers)."""
+
+    ca_file: str = ""
+    _session = None
+
+    def _open(self):
+        if self._session is None:
+            self._session = http_session(self.ca_file)
+        return self._session
+
+    def close(self) -> None:
+        """Close the HTTP session; the next call opens a new one."""
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+
 def authority_for(config: Config) -> str:
     """oauth.authority, or Microsoft's authority for oauth.tenant_id."""
     oauth = config.oauth

@@ -40,6 +40,7 @@ from datetime import datetime, timedelta, UTC
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..auth import HttpSessionHolder
 from ..config import Config
 from ..errors import ResetdeskError, TokenError
 from ..rules.preflight import RoleFacts
@@ -159,7 +160,7 @@ def _is_complexity(code: str, message: str) -> bool:
         "complexity" in lowered or "history" in lowered or "strength" in lowered)
 
 
-class GraphClient:
+class GraphClient(HttpSessionHolder):
     """Graph calls for the approval flow; one per process (its session is reused)."""
 
     def __init__(self, config: Config, tokens=None, sleep: Callable[[float], None] = time.sleep):
@@ -174,19 +175,6 @@ class GraphClient:
         self._session: requests.Session | None = None
 
     # -- plumbing -----------------------------------------------------------
-
-    def _open(self):
-        from ..auth import http_session
-
-        if self._session is None:
-            self._session = http_session(self.ca_file)
-        return self._session
-
-    def close(self) -> None:
-        """Close the HTTP session; the next call opens a new one."""
-        session, self._session = self._session, None
-        if session is not None:
-            session.close()
 
     def _token(self) -> str:
         try:

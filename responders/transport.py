@@ -38,6 +38,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from ..auth import HttpSessionHolder
 from ..config import Config
 from ..errors import ConfigError, DeliveryError, PermanentDeliveryError, TokenError, TransientDeliveryError
 from ..private import make_dirs, open_file
@@ -307,7 +308,7 @@ class MaildirOutbox:
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
 
-class GraphTransport:
+class GraphTransport(HttpSessionHolder):
     """Microsoft Graph `POST /users/{mailbox}/sendMail` in its MIME form, per `[graph]`.
 
     The body is the outbox row's own RFC 5322 bytes, base64-encoded, sent as
@@ -341,19 +342,6 @@ class GraphTransport:
         self._redactor = Redactor(config)
 
     # -- connection ---------------------------------------------------------
-
-    def _open(self):
-        from ..auth import http_session
-
-        if self._session is None:
-            self._session = http_session(self.ca_file)
-        return self._session
-
-    def close(self) -> None:
-        """Close the HTTP session; the next send opens a new one."""
-        session, self._session = self._session, None
-        if session is not None:
-            session.close()
 
     def confirm(self, row: OutboxRow) -> bool | None:
         """sendMail returns no id to look up: always None."""
